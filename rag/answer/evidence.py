@@ -1,0 +1,111 @@
+"""Sentence-level evidence: which sentences of the retrieved chunks answer the question, and how well.
+
+Shared by the extractive answerer (it quotes them), the LLM answerer (it quotes them for citations)
+and the refusal gate (coverage of the question's content words by the best sentence).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rag.retrieval.tokenize import tokenize
+from rag.schema import ScoredChunk
+from rag.text import split_sentences
+
+_ASKS_NUMBER = re.compile(r"多少|几[个件家次项名人条场所]|数量|比例|比率|[^效]率|金额|总[数量额计]|how many|how much", re.I)
+_ASKS_NAME = re.compile(r"哪家|哪个|哪位|谁|名称|叫什么|什么名|文号|签发")
+_ASKS_LIST = re.compile(r"哪些|有什么|有哪|包括|分别|几个方面|列举")
+_DIGIT = re.compile(r"\d")
+_YEAR_TOKEN = re.compile(r"^(20\d{2})(年|年度)?$")
+_HEADING_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．是]")
+_FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其"}
+
+
+@dataclass
+class SentenceHit:
+    hit: ScoredChunk
+    rank: int  # rank of its chunk in the retrieved list
+    start: int  # span inside the chunk text
+    end: int
+    coverage: float  # idf-weighted share of question terms found in the sentence
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.hit.chunk.text[self.start : self.end]
+
+
+@dataclass
+class Evidence:
+    hits: list[ScoredChunk]
+    sentences: list[SentenceHit] = field(default_factory=list)  # best first
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return max((s.coverage for s in self.sentences[:5]), default=0.0)
+
+    @property
+    def dense(self) -> float:
+        return max((h.dense for h in self.hits[:5] if h.dense is not None), default=0.0)
+
+
+def question_terms(question: str, drop: list[str]) -> list[str]:
+    """Content words of a question, without place names, years and follow-up particles."""
+    text = question
+    for d in sorted(drop, key=len, reverse=True):
+        text = text.replace(d, " ")
+    terms = tokenize(text, search_mode=False)
+    out = []
+    for t in terms:
+        if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out:
+            continue
+        out.append(t)
+    return out
+
+
+def _term_hit(term: str, text: str) -> float:
+    if term in text:
+        return 1.0
+    if len(term) >= 3:
+        grams = [term[i : i + 2] for i in range(len(term) - 1)]
+        return 0.5 * sum(g in text for g in grams) / len(grams)
+    return 0.0
+
+
+def find_evidence(question: str, hits: list[ScoredChunk], idf, drop: list[str], max_chunks: int = 6) -> Evidence:
+    """Score every sentence of the top chunks against the question."""
+    terms = question_terms(question, drop)
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values()) or 1.0
+    asks_number = bool(_ASKS_NUMBER.search(question))
+    asks_name = bool(_ASKS_NAME.search(question))
+    sentences: list[SentenceHit] = []
+    for rank, hit in enumerate(hits[:max_chunks]):
+        text = hit.chunk.text
+        folded = text.lower()
+        for s, e in split_sentences(text):
+            sent = folded[s:e]
+            if len(sent) < 6:
+                continue
+            cov = sum(w * _term_hit(t, sent) for t, w in weights.items()) / total if terms else 0.0
+            score = cov + 0.12 / (1 + rank)
+            if asks_number and _DIGIT.search(sent):
+                score += 0.12
+            if asks_name and re.search(r"[《“]|律师事务所|公司|中心|〔", sent):
+                score += 0.05
+            if _HEADING_ONLY.match(sent) and e - s < 30:
+                score -= 0.1  # a bare heading answers nothing by itself
+            sentences.append(SentenceHit(hit, rank, s, e, cov, score))
+    sentences.sort(key=lambda x: -x.score)
+    return Evidence(hits=hits, sentences=sentences, terms=terms)
+
+
+def asks_list(question: str) -> bool:
+    return bool(_ASKS_LIST.search(question))
+
+
+def bm25_idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

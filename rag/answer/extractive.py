@@ -1,0 +1,66 @@
+"""The embedded default answerer: quotes the report sentences that answer the question, each with its
+citation. It needs no LLM, cannot invent facts, and keeps numbers and names exactly as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rag.answer.base import Draft, Part
+from rag.answer.citations import CitationBook
+from rag.answer.evidence import SentenceHit, asks_list
+
+MAX_SENTENCE_CHARS = 160
+
+
+def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
+    """Long report sentences are kept whole up to a limit, then cut at a comma with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind("，", 0, limit), text.rfind("；", 0, limit))
+    return text[: cut if cut > limit // 2 else limit] + "……"
+
+
+def select_sentences(sentences: list[SentenceHit], want_list: bool) -> list[SentenceHit]:
+    """The best sentence, plus close runners-up (more of them for list questions), never overlapping."""
+    if not sentences:
+        return []
+    best = sentences[0]
+    limit = 4 if want_list else 2
+    ratio = 0.75 if want_list else 0.85
+    chosen = [best]
+    for s in sentences[1:]:
+        if len(chosen) >= limit:
+            break
+        if s.score < best.score * ratio or s.coverage < best.coverage * 0.6:
+            continue
+        if any(_same_text(s, c) for c in chosen):
+            continue
+        chosen.append(s)
+    # Report order reads better than score order when sentences come from the same chunk.
+    return sorted(chosen, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
+
+
+def _same_text(a: SentenceHit, b: SentenceHit) -> bool:
+    ta, tb = a.text, b.text
+    return ta in tb or tb in ta
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def answer(self, question: str, parts: list[Part]) -> Iterator[str | Draft]:
+        book = CitationBook()
+        lines: list[str] = []
+        want_list = asks_list(question)
+        for part in parts:
+            chosen = select_sentences(part.evidence.sentences, want_list or len(parts) > 1 and False)
+            pieces = []
+            for s in chosen:
+                n = book.cite(s.hit, s.text)
+                pieces.append(f"{_trim(s.text)}[{n}]")
+            body = "".join(pieces)
+            line = f"{part.label}：{body}" if part.label else body
+            lines.append(line)
+            yield line + "\n"
+        yield Draft(answer="\n".join(lines), citations=book.citations, answerer=self.name)

@@ -1,0 +1,124 @@
+"""One question through the whole pipeline: check it, resolve follow-ups, scope it to documents,
+retrieve (per place for cross-report questions), decide answer or refusal, and answer with citations.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from rag.answer.base import Draft, Part, Turn
+from rag.answer.conversation import resolve_follow_up
+from rag.answer.evidence import Evidence, find_evidence
+from rag.answer.refusal import refusal_text, should_refuse
+from rag.retrieval.hybrid import RetrievalResult
+from rag.retrieval.scope import Scope, aliases
+from rag.schema import AnswerResult, ScoredChunk
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given; the message is shown to the user (Chinese)."""
+
+
+_MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+def check_question(question: str, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("问题必须是文字。")
+    # Control characters (but not newlines) are dropped; they carry no meaning and break display.
+    cleaned = "".join(ch for ch in question if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("问题不能为空，请输入您想了解的内容。")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"问题太长（{len(cleaned)}字），请精简到{max_chars}字以内。")
+    if not _MEANINGFUL.search(cleaned):
+        raise QuestionError("没有识别到有效的问题内容，请用文字描述您的问题。")
+    return cleaned
+
+
+def _place_words(scope: Scope) -> list[str]:
+    words = []
+    for p in scope.places:
+        words.extend(aliases(p))
+    return words
+
+
+def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: list[str] | None,
+                k: int) -> Iterator[str | AnswerResult]:
+    t0 = time.perf_counter()
+    settings = pipe.settings
+    question = check_question(question, settings.max_question_chars)
+    retriever = pipe.retriever
+    standalone = resolve_follow_up(question, history, retriever.resolver)
+    scope = retriever.scope_for(standalone)
+    lexical = pipe.lexical
+
+    main: RetrievalResult = retriever.retrieve(standalone, k=max(k, 10), doc_ids=doc_ids, scope=scope)
+    drop = _place_words(scope) + ["报告", "年度"]
+    parts: list[Part]
+    if len(scope.groups) > 1 and not doc_ids:
+        # Cross-report question: each place gets its own retrieval and its own answer part.
+        parts = []
+        for group, place in zip(scope.groups, scope.places, strict=False):
+            sub = retriever.retrieve(standalone, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
+            parts.append(Part(place, standalone, find_evidence(standalone, sub.chunks, lexical.idf, drop)))
+        retrieved = _interleave([p.evidence.hits for p in parts])
+    else:
+        parts = [Part("", standalone, find_evidence(standalone, main.chunks, lexical.idf, drop))]
+        retrieved = main.chunks
+
+    answerable = [p for p in parts if not should_refuse(p.evidence, scope, settings)]
+    result = AnswerResult(
+        question=question,
+        answer="",
+        refused=False,
+        retrieved=retrieved[: max(k, 10)],
+        rewritten_question=standalone if standalone != question else "",
+    )
+    if not answerable:
+        result.refused = True
+        result.answer = refusal_text(standalone, scope, parts)
+        result.answerer = "refusal"
+        yield result.answer
+    else:
+        draft: Draft | None = None
+        for event in pipe.answerer.answer(standalone, answerable):
+            if isinstance(event, Draft):
+                draft = event
+            else:
+                yield event
+        assert draft is not None
+        missing = [p.label for p in parts if p not in answerable and p.label]
+        text = draft.answer
+        if missing:
+            note = "\n".join(f"{m}：所提供的报告中没有找到相关内容。" for m in missing)
+            text = f"{text}\n{note}"
+            yield note
+        result.answer = text
+        result.citations = draft.citations
+        result.notice = draft.notice
+        result.unsupported = draft.unsupported
+        result.answerer = draft.answerer
+        result.refused = draft.answerer != "extractive" and "没有找到" in text and not draft.citations
+    result.latency_ms = (time.perf_counter() - t0) * 1000
+    yield result
+
+
+def _interleave(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:
+    out: list[ScoredChunk] = []
+    for i in range(max((len(x) for x in lists), default=0)):
+        for lst in lists:
+            if i < len(lst):
+                out.append(lst[i])
+    return out
+
+
+__all__ = ["answer_flow", "check_question", "QuestionError", "Evidence"]

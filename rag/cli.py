@@ -1,0 +1,171 @@
+"""The ``rag`` command: ingest, docs, search, ask, eval, serve. Settings come from the environment
+(prefix ``RAG_``); a few flags override them for one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rag.settings import Settings
+
+
+def _pipeline(settings: Settings):
+    from rag.pipeline import Pipeline
+
+    return Pipeline(settings)
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, leave=True)
+
+    def update(name: str, i: int, total: int) -> None:
+        bar.total = total
+        bar.n = i
+        bar.set_postfix_str(name[-40:])
+        bar.refresh()
+
+    return bar, update
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    pipe = _pipeline(settings)
+    bar, update = _progress_bar()
+    paths = [Path(p) for p in args.paths] or None
+    report = pipe.ingest(paths, progress=update)
+    bar.close()
+    total = sum(d["chunks"] for d in pipe.documents())
+    print(report.summary())
+    print(f"index: {len(pipe.documents())} documents, {total} chunks in {pipe.store.where} ({pipe.store.name})")
+    return 0
+
+
+def cmd_docs(args, settings: Settings) -> int:
+    docs = _pipeline(settings).documents()
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False, indent=2))
+        return 0
+    if not docs:
+        print("no documents indexed yet: run `rag ingest`")
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']}  [{d['chunks']} chunks]  {d.get('title', '')}")
+        extras = [f"{k}: {d[k]}" for k in ("issuer", "doc_number", "date", "year", "place") if d.get(k)]
+        print("    " + " | ".join(extras))
+    return 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    result = _pipeline(settings).search(args.question, k=args.k, doc_ids=args.doc or None)
+    rows = [s.to_dict() for s in result.chunks]
+    if args.json:
+        print(json.dumps({"question": args.question, "retrieved": rows}, ensure_ascii=False, indent=2))
+        return 0
+    for i, r in enumerate(rows, 1):
+        print(f"{i:>2}. {r['doc']}  score={r['score']:.4f}  {r['section']}")
+        print("    " + r["text"][:200].replace("\n", " "))
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from rag.answer.flow import QuestionError
+
+    pipe = _pipeline(settings)
+    try:
+        result = pipe.ask(args.question, doc_ids=args.doc or None, k=args.k)
+    except QuestionError as exc:
+        if args.json:
+            print(json.dumps({"question": args.question, "error": str(exc)}, ensure_ascii=False))
+        else:
+            print(str(exc), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return 0
+    if result.notice:
+        print(f"（{result.notice}）")
+    print(result.answer)
+    print()
+    if result.refused:
+        print("可能相关的段落：")
+        for r in result.retrieved[:3]:
+            print(f"  - {r.chunk.title}｜{r.chunk.section}\n    {r.chunk.text[:120]}")
+    for c in result.citations:
+        print(f"[{c.n}] {c.title}｜{c.section}\n    “{c.quote}”")
+    print(f"\n({result.latency_ms:.0f} ms)")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from rag.web.server import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from rag.evaluation.cli import run_eval_command
+
+    return run_eval_command(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Question answering over Chinese government reports")
+    parser.add_argument("--index-dir", help="override RAG_INDEX_DIR")
+    parser.add_argument("--embedder", help="override RAG_EMBEDDER")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index report files (default: RAG_DATA_DIR)")
+    p.add_argument("paths", nargs="*", help="files or folders")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("docs", help="list indexed documents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("search", help="show the top chunks for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="chunks to retrieve (default RAG_RETRIEVE_K)")
+    p.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="start the web chat and API")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="run the gold set and write metrics")
+    from rag.evaluation.cli import add_eval_arguments
+
+    add_eval_arguments(p)
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {}
+    if args.index_dir:
+        overrides["index_dir"] = Path(args.index_dir)
+    if args.embedder:
+        overrides["embedder"] = args.embedder
+    settings = Settings(**overrides)
+    from vectorstore.base import StoreUnavailable
+
+    try:
+        return args.func(args, settings)
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Evaluation against the gold Q&A set."""

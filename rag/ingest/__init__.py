@@ -1,0 +1,1 @@
+"""Turning report files into clean, heading-aware chunks."""

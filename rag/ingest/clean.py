@@ -1,0 +1,123 @@
+"""Clean extracted report text without losing content.
+
+Handles what real extraction output shows: sentences broken by page breaks and blank lines, web-page
+furniture and page numbers, full/half-width variants, stray spaces between Chinese and digits.
+Only lines matching a known furniture pattern are dropped, and they are returned so callers can audit them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rag.ingest.headings import heading_level, is_heading_only
+from rag.text import CJK_RE
+
+# Whole lines that are page furniture, never report content.
+JUNK_LINE_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"^[-—–－~～\s]*\d{1,4}[-—–－~～\s]*$",  # — 3 —
+        r"^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$",
+        r"^\d{1,4}\s*/\s*\d{1,4}$",
+        r"扫一扫在手机上(查看|打开)",
+        r"^(主办|承办|协办|技术支持|版权所有|网站标识码|联系我们|网站地图)(单位)?[：:]?",
+        r"(ICP|icp)备\d*|公网安备",
+        r"为(确保|了获得)最佳浏览效果",
+        r"^建议(您)?使用.{0,40}浏览器",
+        r"^【?\s*字[体号]\s*[：:]",
+        r"^(打印本页|关闭窗口|返回顶部|分享到[：:]?|【打印】|【关闭】)",
+        r"^(上一篇|下一篇)[：:]",
+    )
+)
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_TERMINAL = set("。！？；：…”’」』")
+_DATE_LINE = re.compile(r"^\S{0,30}?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日(印发)?$")
+_CJK_ALNUM_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \t]+(?=[\u4e00-\u9fff])")
+_MARKER_SPACE = re.compile(r"^(\d{1,2}[.．、]|[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)\s+")
+_PAREN = re.compile(r"\(([^()\n]{0,80})\)")
+
+
+@dataclass
+class CleanResult:
+    text: str
+    dropped: list[str] = field(default_factory=list)
+
+
+def _normalize_chars(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = text.translate(_INVISIBLE).translate(_FULLWIDTH_ALNUM)
+    text = text.replace("\u3000", " ").replace("\u00a0", " ")
+    # Drop control characters except newline and tab; they break tokenizers and JSON consumers.
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def _full_width_punct(line: str) -> str:
+    """Half-width , ; : ? ! ( ) next to Chinese text become their full-width forms."""
+    line = _PAREN.sub(lambda m: f"（{m.group(1)}）" if CJK_RE.search(m.group(1)) else m.group(0), line)
+    out = []
+    for i, ch in enumerate(line):
+        if ch in _TO_FULL:
+            prev = line[i - 1] if i else ""
+            nxt = line[i + 1] if i + 1 < len(line) else ""
+            if CJK_RE.match(prev) or CJK_RE.match(nxt) or prev in "）”" or nxt in "（“":
+                ch = _TO_FULL[ch]
+        out.append(ch)
+    return "".join(out)
+
+
+def normalize_line(line: str) -> str:
+    line = re.sub(r"[ \t]+", " ", line.strip())
+    line = _CJK_ALNUM_SPACE.sub("", line)
+    line = _MARKER_SPACE.sub(r"\1", line)
+    return _full_width_punct(line)
+
+
+def is_junk(line: str) -> bool:
+    return any(p.search(line) for p in JUNK_LINE_PATTERNS)
+
+
+def _is_standalone(line: str) -> bool:
+    """Lines that always stand alone: headings, dates, addressees, notes like （此件主动公开）."""
+    return (
+        heading_level(line) is not None
+        or bool(_DATE_LINE.match(line))
+        or (line.endswith("：") and len(line) <= 40)
+        or (line.startswith("（") and line.endswith("）") and len(line) <= 20)
+        or line.startswith("抄送")
+    )
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Does ``line`` continue the sentence that ``prev`` left unfinished (page break, blank line)?"""
+    if not prev or _is_standalone(line) or is_heading_only(prev) or _DATE_LINE.match(prev):
+        return False
+    last = prev[-1]
+    if last in _TERMINAL or prev.endswith("报告"):
+        return False
+    if last in "，、（“《":
+        return True
+    # A body line cut mid-word: long enough to be prose, ending in a Chinese character or a digit.
+    return len(prev) >= 16 and (bool(CJK_RE.match(last)) or last.isdigit()) and "。" in prev + line
+
+
+def clean_text(raw: str) -> CleanResult:
+    """Cleaned text: one paragraph per line, no blank lines; dropped furniture lines are reported."""
+    lines = [normalize_line(x) for x in _normalize_chars(raw).split("\n")]
+    kept: list[str] = []
+    dropped: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        if is_junk(line):
+            dropped.append(line)
+            continue
+        if kept and _continues(kept[-1], line):
+            joiner = " " if kept[-1][-1].isascii() and line[0].isascii() else ""
+            kept[-1] = kept[-1] + joiner + line
+        else:
+            kept.append(line)
+    return CleanResult(text="\n".join(kept), dropped=dropped)

@@ -1,0 +1,159 @@
+"""Read report files into plain text: .txt/.md in any common Chinese encoding, .docx and .pdf.
+
+Every failure is a :class:`ReadError` naming the reason, so an ingest run can report the file and go on.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a report; the message says why."""
+
+
+@dataclass
+class RawDocument:
+    """Text of one file plus headings known from its format (DOCX heading styles), by level."""
+
+    text: str
+    heading_levels: dict[str, int] = field(default_factory=dict)
+    encoding: str | None = None
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode report bytes; returns (text, encoding). BOMs first, then strict UTF-8, then detection."""
+    if not data.strip():
+        raise ReadError("empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:2_000_000]).best()
+    if best is None:
+        raise ReadError("not a text file (no text encoding fits; binary data?)")
+    encoding = best.encoding
+    # GBK detections are widened to GB18030, its superset, so rare characters still decode.
+    if encoding.lower().replace("-", "") in {"gbk", "gb2312", "cp936", "hz"}:
+        encoding = "gb18030"
+    text = data.decode(encoding, errors="replace")
+    if text.count("\ufffd") > max(10, len(text) // 100):
+        raise ReadError(f"too many undecodable bytes for {encoding}")
+    return text, encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if ch == "\x00" or (ord(ch) < 32 and ch not in "\n\r\t\f"))
+    return bad / len(sample) > 0.01
+
+
+def read_text(path: Path) -> RawDocument:
+    text, encoding = decode_bytes(path.read_bytes())
+    if _looks_binary(text):
+        raise ReadError("binary data, not text")
+    return RawDocument(text=text, encoding=encoding)
+
+
+def _docx_heading_level(style_name: str) -> int | None:
+    name = style_name.lower().replace(" ", "")
+    for prefix in ("heading", "标题"):
+        if name.startswith(prefix):
+            digits = name[len(prefix):]
+            return int(digits) if digits.isdigit() else 1
+    if name == "title":
+        return 0
+    return None
+
+
+def read_docx(path: Path) -> RawDocument:
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise ReadError("python-docx is not installed") from exc
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ReadError(f"corrupt or unsupported DOCX ({exc.__class__.__name__})") from exc
+    lines: list[str] = []
+    levels: dict[str, int] = {}
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = docx.text.paragraph.Paragraph(block, document)
+            text = para.text.strip()
+            if not text:
+                lines.append("")
+                continue
+            level = _docx_heading_level(para.style.name if para.style is not None else "")
+            if level:
+                levels[text] = level
+            lines.append(text)
+        elif tag == "tbl":
+            table = docx.table.Table(block, document)
+            for row in table.rows:
+                cells = [c.text.strip() for c in row.cells]
+                lines.append("｜".join(dict.fromkeys(c for c in cells if c)))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise ReadError("DOCX contains no text")
+    return RawDocument(text=text, heading_levels=levels)
+
+
+def read_pdf(path: Path) -> RawDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:  # pypdf raises several types for unsupported crypto
+                raise ReadError("password-protected PDF") from exc
+            if not ok:
+                raise ReadError("password-protected PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ReadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ReadError(f"corrupt or truncated PDF ({exc.__class__.__name__}: {exc})") from exc
+    # A blank line between pages lets the cleaner rejoin sentences broken by the page break.
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise ReadError("PDF has no extractable text (scanned image?)")
+    return RawDocument(text=text)
+
+
+READERS: dict[str, Callable[[Path], RawDocument]] = {
+    ".txt": read_text,
+    ".md": read_text,
+    ".docx": read_docx,
+    ".pdf": read_pdf,
+}
+
+
+def read_document(path: Path) -> RawDocument:
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ReadError(f"unsupported file type '{path.suffix or '(none)'}'")
+    try:
+        return reader(path)
+    except FileNotFoundError as exc:
+        raise ReadError("file disappeared while reading") from exc
+    except PermissionError as exc:
+        raise ReadError("permission denied") from exc

@@ -1,0 +1,1 @@
+"""Finding the chunks that answer a question: dense, lexical, fused, scoped to the documents asked about."""

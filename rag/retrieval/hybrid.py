@@ -1,0 +1,115 @@
+"""Dense (Chroma) + lexical (BM25) retrieval fused by reciprocal rank, scoped by place and year."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from langchain_core.embeddings import Embeddings
+
+from rag.retrieval.lexical import LexicalIndex
+from rag.retrieval.scope import Scope, ScopeResolver
+from rag.retrieval.tokenize import normalize_query
+from rag.schema import ScoredChunk
+from vectorstore.base import ChunkStore
+
+
+@dataclass
+class RetrievalResult:
+    chunks: list[ScoredChunk]
+    scope: Scope = field(default_factory=Scope)
+    query: str = ""
+
+
+class QueryEmbeddingCache:
+    """Recent query vectors: repeated and follow-up questions skip the model."""
+
+    def __init__(self, embeddings: Embeddings, size: int = 512) -> None:
+        self.embeddings = embeddings
+        self.size = size
+        self._items: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> list[float]:
+        with self._lock:
+            if text in self._items:
+                self._items.move_to_end(text)
+                return self._items[text]
+        vec = self.embeddings.embed_query(text)
+        with self._lock:
+            self._items[text] = vec
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return vec
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        store: ChunkStore,
+        embeddings: Embeddings,
+        lexical: LexicalIndex,
+        resolver: ScopeResolver | None = None,
+        use_dense: bool = True,
+        use_lexical: bool = True,
+        place_filter: bool = True,
+        candidate_k: int = 40,
+        rrf_k: int = 60,
+    ) -> None:
+        if not (use_dense or use_lexical):
+            raise ValueError("at least one of dense and lexical retrieval must be on")
+        self.store = store
+        self.embed_query = QueryEmbeddingCache(embeddings)
+        self.lexical = lexical
+        self.resolver = resolver
+        self.use_dense = use_dense
+        self.use_lexical = use_lexical
+        self.place_filter = place_filter
+        self.candidate_k = candidate_k
+        self.rrf_k = rrf_k
+
+    def scope_for(self, question: str) -> Scope:
+        if self.resolver is None or not self.place_filter:
+            return Scope()
+        return self.resolver.resolve(question)
+
+    def retrieve(
+        self, question: str, k: int = 10, doc_ids: list[str] | None = None, scope: Scope | None = None
+    ) -> RetrievalResult:
+        query = normalize_query(question)
+        scope = scope if scope is not None else self.scope_for(query)
+        allowed = _intersect(doc_ids, scope.doc_ids)
+        if allowed is not None and not allowed:
+            # The user's document filter and the places named in the question exclude each other:
+            # the user's explicit choice wins.
+            allowed = list(doc_ids) if doc_ids else None
+        n = max(self.candidate_k, k)
+        dense = self.store.query(self.embed_query(query), n, allowed) if self.use_dense else []
+        lexical = self.lexical.search(query, n, allowed) if self.use_lexical else []
+        if self.use_lexical and self.lexical.chunks:
+            # Only documents the lexical snapshot knows are complete: no half-written document shows.
+            committed = self.lexical.doc_ids()
+            dense = [(c, s) for c, s in dense if c.doc_id in committed]
+        fused = self._fuse(dense, lexical)
+        return RetrievalResult(chunks=fused[:k], scope=scope, query=query)
+
+    def _fuse(self, dense, lexical) -> list[ScoredChunk]:
+        by_id: dict[str, ScoredChunk] = {}
+        for rank, (chunk, sim) in enumerate(dense):
+            item = by_id.setdefault(chunk.id, ScoredChunk(chunk=chunk, score=0.0))
+            item.dense = sim
+            item.score += 1.0 / (self.rrf_k + rank + 1)
+        for rank, (chunk, bm25) in enumerate(lexical):
+            item = by_id.setdefault(chunk.id, ScoredChunk(chunk=chunk, score=0.0))
+            item.lexical = bm25
+            item.score += 1.0 / (self.rrf_k + rank + 1)
+        return sorted(by_id.values(), key=lambda s: (-s.score, s.chunk.doc_id, s.chunk.ordinal))
+
+
+def _intersect(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    if a is None:
+        return b
+    if b is None:
+        return list(a)
+    return [x for x in a if x in set(b)]

