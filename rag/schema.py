@@ -103,6 +103,7 @@ class AnswerResult:
     answerer: str = "extractive"
     rewritten_question: str = ""  # the standalone question a follow-up was resolved to
     unsupported: list[str] = field(default_factory=list)  # LLM sentences without a valid source
+    gate: dict[str, float] = field(default_factory=dict)  # refusal-gate inputs, for calibration
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,4 +117,5 @@ class AnswerResult:
             "answerer": self.answerer,
             "rewritten_question": self.rewritten_question,
             "unsupported": self.unsupported,
+            "gate": self.gate,
         }

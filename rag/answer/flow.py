@@ -76,12 +76,18 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = main.chunks
 
     answerable = [p for p in parts if not should_refuse(p.evidence, scope, settings)]
+    best = max(parts, key=lambda p: (p.evidence.coverage, p.evidence.dense))
     result = AnswerResult(
         question=question,
         answer="",
         refused=False,
         retrieved=retrieved[: max(k, 10)],
         rewritten_question=standalone if standalone != question else "",
+        gate={
+            "coverage": round(best.evidence.coverage, 4),
+            "dense": round(best.evidence.dense, 4),
+            "unknown_place": float(bool(scope.unknown_places)),
+        },
     )
     if not answerable:
         result.refused = True

@@ -1,16 +1,176 @@
-"""``rag eval`` arguments and entry (the harness lives beside this module)."""
+"""``rag eval``: run the gold set through the system and its baselines, write results, metrics, report
+and chart, optionally check thresholds (CI) or calibrate the refusal gate on the dev split.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
 
+from rag.evaluation.gold import load_gold
+from rag.evaluation.harness import System, run_system
+from rag.evaluation.report import write_report
 from rag.settings import Settings
+
+BASELINES = ("dense-only", "bm25-only", "naive")
 
 
 def add_eval_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--gold", default="eval/gold.jsonl")
-    p.add_argument("--out", default="eval/out")
+    p.add_argument("--gold", default="eval/gold.jsonl", help="gold JSONL file")
+    p.add_argument("--out", default="eval/out", help="output folder")
+    p.add_argument("--split", default="test", choices=["test", "dev", "all"], help="which part to measure")
+    p.add_argument("--answerer", help="override RAG_ANSWERER (extractive | llm)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid", help="retrieval mode")
+    p.add_argument("--no-lexical", action="store_true", help="ablation: dense retrieval only")
+    p.add_argument("--no-header", action="store_true", help="ablation: embed chunks without title/section header")
+    p.add_argument("--no-place-filter", action="store_true", help="ablation: ignore places/years in questions")
+    p.add_argument("--baselines", default=",".join(BASELINES),
+                   help=f"comma-separated baselines to run beside the system ({', '.join(BASELINES)}; '' for none)")
+    p.add_argument("--check", metavar="TOML", help="fail (exit 1) when a metric is outside eval/thresholds.toml")
+    p.add_argument("--calibrate", action="store_true",
+                   help="fit the refusal thresholds on the dev split and print them")
+
+
+def system_settings(settings: Settings, args) -> Settings:
+    update: dict[str, Any] = {}
+    if args.answerer:
+        update["answerer"] = args.answerer
+    if args.mode == "dense" or args.no_lexical:
+        update["lexical"] = False
+    if args.mode == "lexical":
+        update["dense"] = False
+    if args.no_place_filter:
+        update["place_filter"] = False
+    if args.no_header:
+        update["heading_header"] = False
+        # Different embedded texts: a separate index, so the default one stays intact.
+        update["index_dir"] = settings.index_dir / "ablation-no-header"
+    return settings.model_copy(update=update)
+
+
+def _progress(name: str):
+    def show(i: int, n: int) -> None:
+        if i == n or i % 25 == 0:
+            print(f"  {name}: {i}/{n}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _pipeline_system(name: str, settings: Settings) -> System:
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(settings)
+    pipe.ingest()
+    return System(name, lambda q: pipe.ask(q).to_dict())
+
+
+def build_baseline(name: str, settings: Settings) -> System:
+    if name == "dense-only":
+        return _pipeline_system(name, settings.model_copy(update={"lexical": False, "answerer": "extractive"}))
+    if name == "bm25-only":
+        return _pipeline_system(name, settings.model_copy(update={"dense": False, "answerer": "extractive"}))
+    if name == "naive":
+        from rag.embeddings import build_embeddings
+        from rag.evaluation.baselines import NaiveRAG
+        from rag.ingest.indexer import discover
+        from rag.pipeline import Pipeline
+
+        titles = {d["doc_id"]: d.get("title", d["doc_id"]) for d in Pipeline(settings).documents()}
+        files, _, _ = discover([settings.data_dir])
+        naive = NaiveRAG(build_embeddings(settings), settings.index_dir, files, titles)
+        naive.build()
+        return System(name, naive.ask)
+    raise SystemExit(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
+
+
+def check_thresholds(metrics: dict[str, Any], path: Path) -> tuple[bool, str]:
+    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    overall = metrics["systems"]["system"]["overall"]
+    ok, lines = True, []
+    for kind, op in (("min", lambda v, t: v >= t), ("max", lambda v, t: v <= t)):
+        for key, limit in spec.get(kind, {}).items():
+            value = overall.get(key)
+            good = value is not None and op(value, limit)
+            ok &= good
+            sign = ">=" if kind == "min" else "<="
+            lines.append(f"{'ok  ' if good else 'FAIL'} {key} = {value} (needs {sign} {limit})")
+    return ok, "\n".join(lines)
+
+
+def calibrate(settings: Settings, gold_path: Path) -> dict[str, float]:
+    """Grid-search the refusal gate on the dev split for the best balanced accuracy."""
+    from rag.pipeline import Pipeline
+
+    gold = load_gold(gold_path, "dev")
+    pipe = Pipeline(settings.model_copy(update={"refusal_min_coverage": 0.0, "refusal_min_dense": 0.0}))
+    pipe.ingest()
+    gates = []
+    for item in gold:
+        r = pipe.ask(item.question)
+        gates.append((item.answerable, r.gate))
+    best = (-1.0, 0.0, 0.0)
+    for cov in [i / 40 for i in range(0, 41)]:
+        for dense in [0.70 + i / 200 for i in range(0, 41)]:
+            tp = sum(1 for a, g in gates if a and not _refused(g, cov, dense))
+            tn = sum(1 for a, g in gates if not a and _refused(g, cov, dense))
+            n_a = sum(1 for a, _ in gates if a) or 1
+            n_u = sum(1 for a, _ in gates if not a) or 1
+            bal = 0.5 * (tp / n_a + tn / n_u)
+            if bal > best[0] + 1e-9:
+                best = (bal, cov, dense)
+    return {"balanced_accuracy": round(best[0], 4), "refusal_min_coverage": best[1], "refusal_min_dense": best[2],
+            "n_dev": len(gold)}
+
+
+def _refused(gate: dict[str, float], cov: float, dense: float) -> bool:
+    return bool(gate.get("unknown_place")) or gate.get("coverage", 0) < cov or gate.get("dense", 0) < dense
 
 
 def run_eval_command(args, settings: Settings) -> int:
-    raise SystemExit("rag eval is not available yet")
+    gold_path = Path(args.gold)
+    out = Path(args.out)
+    if args.calibrate:
+        result = calibrate(settings, gold_path)
+        print(json.dumps(result, indent=2))
+        return 0
+    gold = load_gold(gold_path, args.split)
+    if not gold:
+        print(f"no questions in split {args.split!r} of {gold_path}", file=sys.stderr)
+        return 2
+    sys_settings = system_settings(settings, args)
+    systems = [_pipeline_system("system", sys_settings)]
+    for name in [b.strip() for b in args.baselines.split(",") if b.strip()]:
+        systems.append(build_baseline(name, settings))
+    metrics: dict[str, Any] = {
+        "gold": str(gold_path), "split": args.split, "n_questions": len(gold),
+        "embedder": settings.embedder, "answerer": sys_settings.answerer_name,
+        "settings": {k: v for k, v in sys_settings.model_dump(mode="json").items() if "key" not in k},
+        "systems": {},
+    }
+    failures = []
+    for system in systems:
+        fname = "results.jsonl" if system.name == "system" else f"results-{system.name}.jsonl"
+        rows, agg = run_system(system, gold, out / fname, progress=_progress(system.name))
+        metrics["systems"][system.name] = agg
+        if system.name == "system":
+            by_id = {json.loads(line)["id"]: json.loads(line) for line in (out / fname).read_text().splitlines()}
+            for item, row in zip(gold, rows, strict=True):
+                if item.answerable and not row.get("answer_correct"):
+                    failures.append({"id": item.id, "question": item.question, "must_contain": item.must_contain,
+                                     "answer": by_id[item.id]["answer"]})
+    metrics["failures"] = failures
+    status = 0
+    if args.check:
+        ok, text = check_thresholds(metrics, Path(args.check))
+        metrics["threshold_check"] = text
+        print(text)
+        status = 0 if ok else 1
+    write_report(metrics, out)
+    overall = metrics["systems"]["system"]["overall"]
+    print(json.dumps({name: m["overall"] for name, m in metrics["systems"].items()}, indent=1))
+    print(f"report: {out / 'report.md'}; system answer accuracy {overall['answer_accuracy']}")
+    return status
