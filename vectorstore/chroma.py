@@ -28,6 +28,21 @@ def _unavailable(exc: Exception, where: str) -> StoreUnavailable:
     return StoreUnavailable(f"Chroma at {where} is unavailable: {exc.__class__.__name__}: {exc}")
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """Errors in what we asked (a bad filter, a wrong argument): a bug to surface, not an outage."""
+    from chromadb.errors import InvalidArgumentError
+
+    if isinstance(exc, InvalidArgumentError):
+        return True
+    return isinstance(exc, ValueError | TypeError) and "connect" not in str(exc).lower()
+
+
+def _is_missing_collection(exc: Exception) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError)
+
+
 class ChromaChunkStore:
     """Chunks of all reports in one Chroma collection; chunk 0 of each document carries its metadata.
 
@@ -56,13 +71,10 @@ class ChromaChunkStore:
 
         where = f"http://{host}:{port}"
         try:
-            client = chromadb.HttpClient(
-                host=host,
-                port=port,
-                settings=ChromaSettings(anonymized_telemetry=False, chroma_server_http_timeout=timeout_s),
-            )
+            client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
         except Exception as exc:  # chromadb raises ValueError / httpx errors when the server is down
             raise _unavailable(exc, where) from exc
+        _set_http_timeout(client, timeout_s)
         return cls(client, collection_name(embedder_name), where)
 
     # -- internals -----------------------------------------------------------------------------------
@@ -84,22 +96,32 @@ class ChromaChunkStore:
             return fn(*args, **kwargs)
         except StoreUnavailable:
             raise
-        except (ValueError, TypeError) as exc:
-            if "connect" in str(exc).lower():
-                raise _unavailable(exc, self.where) from exc
-            raise
         except Exception as exc:
-            # Network errors surface as httpx/requests/chromadb types; all mean "not reachable".
+            if _is_usage_error(exc):
+                raise
+            # Network errors surface as httpx/chromadb types; all mean "not reachable". The cached
+            # collection handle is dropped so the next call looks the collection up afresh (a server
+            # restarted on another path, or a collection deleted and re-created, has a new id).
+            self._collection = None
             raise _unavailable(exc, self.where) from exc
+
+    def _op(self, method: str, *args, **kwargs):
+        """Call a method of the collection; a collection that vanished on the server is looked up
+        (or re-created, empty) once and the call repeated."""
+        try:
+            return self._call(getattr(self.collection, method), *args, **kwargs)
+        except StoreUnavailable as exc:
+            if not _is_missing_collection(exc.__cause__):
+                raise
+        return self._call(getattr(self.collection, method), *args, **kwargs)
 
     # -- ChunkStore ----------------------------------------------------------------------------------
     def heartbeat(self) -> None:
         self._call(self._client.heartbeat)
 
     def documents(self) -> dict[str, DocRecord]:
-        col = self.collection
-        heads = self._call(col.get, where={"ordinal": 0}, include=["metadatas"])
-        all_meta = self._call(col.get, include=["metadatas"])
+        heads = self._op("get", where={"ordinal": 0}, include=["metadatas"])
+        all_meta = self._op("get", include=["metadatas"])
         counts: dict[str, int] = {}
         hashes: dict[str, set[str]] = {}
         for meta in all_meta["metadatas"] or []:
@@ -124,7 +146,6 @@ class ChromaChunkStore:
 
     def write_document(self, doc_id: str, chunks: list[Chunk], vectors: list[list[float]], doc_hash: str,
                        doc_meta: dict[str, Any]) -> None:
-        col = self.collection
         self.delete_document(doc_id)
         if not chunks:
             return
@@ -137,8 +158,8 @@ class ChromaChunkStore:
         order = list(range(1, len(chunks))) + [0]
         for s in range(0, len(order), _WRITE_BATCH):
             idx = order[s : s + _WRITE_BATCH]
-            self._call(
-                col.add,
+            self._op(
+                "add",
                 ids=[ids[i] for i in idx],
                 embeddings=[vectors[i] for i in idx],
                 documents=[docs[i] for i in idx],
@@ -146,18 +167,16 @@ class ChromaChunkStore:
             )
 
     def delete_document(self, doc_id: str) -> None:
-        col = self.collection
         # Head first: the document stops counting as present before its other chunks go.
-        self._call(col.delete, where={"$and": [{"doc_id": doc_id}, {"ordinal": 0}]})
-        self._call(col.delete, where={"doc_id": doc_id})
+        self._op("delete", where={"$and": [{"doc_id": doc_id}, {"ordinal": 0}]})
+        self._op("delete", where={"doc_id": doc_id})
 
     def query(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
-        col = self.collection
         where = None
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        res = self._call(
-            col.query, query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+        res = self._op(
+            "query", query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
         )
         out = []
         for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True):
@@ -165,7 +184,7 @@ class ChromaChunkStore:
         return out
 
     def all_chunks(self) -> list[Chunk]:
-        res = self._call(self.collection.get, include=["documents", "metadatas"])
+        res = self._op("get", include=["documents", "metadatas"])
         # Only documents whose head is written (and of the same version) count as indexed.
         heads = {m["doc_id"]: m.get("doc_hash") for m in res["metadatas"] if m.get("ordinal") == 0}
         chunks = [
@@ -177,9 +196,19 @@ class ChromaChunkStore:
         return chunks
 
     def count(self) -> int:
-        return int(self._call(self.collection.count))
+        return int(self._op("count"))
 
     def fingerprint(self) -> str:
-        heads = self._call(self.collection.get, where={"ordinal": 0}, include=["metadatas"])
+        heads = self._op("get", where={"ordinal": 0}, include=["metadatas"])
         items = sorted(f"{m['doc_id']}:{m.get('doc_hash', '')}:{m.get('n_chunks', 0)}" for m in heads["metadatas"] or [])
         return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+
+
+def _set_http_timeout(client: Any, timeout_s: float) -> None:
+    """chromadb's HTTP client is built with ``httpx.Client(timeout=None)`` and has no setting for it
+    (1.5.x): a stalled server would hang every request forever. Bound connect and read time instead."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout_s)
