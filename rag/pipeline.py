@@ -120,8 +120,9 @@ class Pipeline:
         if not force and now - self._last_sync < self.SYNC_INTERVAL_S:
             return
         with self._lock:
-            self._last_sync = now
+            # Stamped only after a successful check: while the store is down, every call reports it.
             self.indexer.sync_lexical()
+            self._last_sync = now
             if self._catalog_fp != self.lexical.fingerprint or force:
                 docs = self.store.documents()
                 self._catalog = sorted(
