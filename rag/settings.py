@@ -49,7 +49,8 @@ class Settings(BaseSettings):
 
     # Answering: "extractive" needs nothing; "llm" when an endpoint is configured
     answerer: str | None = None
-    refusal_min_coverage: float = 0.575
+    refusal_min_coverage: float = 0.55
+    refusal_min_chunk_coverage: float = 0.0
     refusal_min_dense: float = 0.70
     max_question_chars: int = Field(2000, gt=0)
 

@@ -6,9 +6,11 @@ and the refusal gate (coverage of the question's content words by the best sente
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
@@ -47,9 +49,12 @@ class Evidence:
     def coverage(self) -> float:
         return max((s.coverage for s in self.sentences[:5]), default=0.0)
 
+    chunk_coverage: float = 0.0  # share of question terms found anywhere in the top chunks
+    kind: str = "sentences"  # "outline": the sentences are the sub-headings of a section, in order
+
     @property
     def dense(self) -> float:
-        return max((h.dense for h in self.hits[:5] if h.dense is not None), default=0.0)
+        return max((h.dense for h in self.hits[:5] if h.dense is not None), default=1.0 if self.sentences else 0.0)
 
 
 def question_terms(question: str, drop: list[str]) -> list[str]:
@@ -66,9 +71,22 @@ def question_terms(question: str, drop: list[str]) -> list[str]:
     return out
 
 
+@functools.cache
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, tuple[str, ...]] = {}
+    source = resources.files("rag.answer").joinpath("synonyms.txt").read_text(encoding="utf-8")
+    for line in source.splitlines():
+        words = tuple(line.split()) if line.strip() and not line.startswith("#") else ()
+        for w in words:
+            groups[w] = words
+    return groups
+
+
 def _term_hit(term: str, text: str) -> float:
     if term in text:
         return 1.0
+    if any(s in text for s in _synonyms().get(term, ())):
+        return 0.9
     if len(term) >= 3:
         grams = [term[i : i + 2] for i in range(len(term) - 1)]
         return 0.5 * sum(g in text for g in grams) / len(grams)
@@ -78,7 +96,8 @@ def _term_hit(term: str, text: str) -> float:
 def find_evidence(question: str, hits: list[ScoredChunk], idf, drop: list[str], max_chunks: int = 6) -> Evidence:
     """Score every sentence of the top chunks against the question."""
     terms = question_terms(question, drop)
-    weights = {t: idf(t) for t in terms}
+    # Single characters say little on their own ("率", "县"); words carry the question.
+    weights = {t: idf(t) * (1.0 if len(t) > 1 else 0.3) for t in terms}
     total = sum(weights.values()) or 1.0
     asks_number = bool(_ASKS_NUMBER.search(question))
     asks_name = bool(_ASKS_NAME.search(question))
@@ -100,7 +119,9 @@ def find_evidence(question: str, hits: list[ScoredChunk], idf, drop: list[str], 
                 score -= 0.1  # a bare heading answers nothing by itself
             sentences.append(SentenceHit(hit, rank, s, e, cov, score))
     sentences.sort(key=lambda x: -x.score)
-    return Evidence(hits=hits, sentences=sentences, terms=terms)
+    context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
+    chunk_cov = sum(w * _term_hit(t, context) for t, w in weights.items()) / total if terms else 0.0
+    return Evidence(hits=hits, sentences=sentences, terms=terms, chunk_coverage=chunk_cov)
 
 
 def asks_list(question: str) -> bool:
@@ -109,3 +130,38 @@ def asks_list(question: str) -> bool:
 
 def bm25_idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def outline_evidence(question: str, ev: Evidence, chunks: list, idf) -> Evidence | None:
+    """For "有哪些/哪几条" questions about a section with sub-sections (problems, next-year plans, …),
+    the answer is the list of its sub-headings, each cited to its own chunk."""
+    if not asks_list(question) or not ev.hits or not ev.terms:
+        return None
+    top = ev.hits[0].chunk
+    title = top.title.lower()
+    weights = {t: idf(t) for t in ev.terms if t not in title}
+    total = sum(weights.values())
+    if not total:
+        return None
+    for hit in ev.hits[:3]:
+        path = hit.chunk.section_path
+        for depth in range(len(path), 0, -1):
+            heading = path[depth - 1].lower()
+            if sum(w * _term_hit(t, heading) for t, w in weights.items()) / total < 0.6:
+                continue
+            children: dict[str, object] = {}
+            for c in chunks:
+                if c.doc_id == hit.chunk.doc_id and c.section_path[:depth] == path[:depth] and len(c.section_path) > depth:
+                    children.setdefault(c.section_path[depth], c)
+            if len(children) < 2:
+                continue
+            sentences = []
+            for i, (child, chunk) in enumerate(children.items()):
+                start = chunk.text.find(child)
+                if start < 0:
+                    continue
+                sh = ScoredChunk(chunk, score=hit.score, dense=hit.dense)
+                sentences.append(SentenceHit(sh, i, start, start + len(child), coverage=1.0, score=2.0 - i / 100))
+            if len(sentences) >= 2:
+                return Evidence(hits=ev.hits, sentences=sentences, terms=ev.terms, chunk_coverage=1.0, kind="outline")
+    return None

@@ -54,12 +54,19 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         want_list = asks_list(question)
         for part in parts:
-            chosen = select_sentences(part.evidence.sentences, want_list or len(parts) > 1 and False)
+            if part.evidence.kind == "outline":
+                chosen = part.evidence.sentences
+                sep = "；"
+            else:
+                chosen = select_sentences(part.evidence.sentences, want_list)
+                sep = ""
             pieces = []
             for s in chosen:
                 n = book.cite(s.hit, s.text)
                 pieces.append(f"{_trim(s.text)}[{n}]")
-            body = "".join(pieces)
+            body = sep.join(pieces)
+            if part.evidence.kind == "outline":
+                body = f"共{len(pieces)}项：{body}。"
             line = f"{part.label}：{body}" if part.label else body
             lines.append(line)
             yield line + "\n"

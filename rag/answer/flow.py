@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.conversation import resolve_follow_up
-from rag.answer.evidence import Evidence, find_evidence
+from rag.answer.evidence import Evidence, SentenceHit, find_evidence, outline_evidence
+from rag.answer.metadata import Field, asked_field, find_field_lines
 from rag.answer.refusal import refusal_text, should_refuse
 from rag.retrieval.hybrid import RetrievalResult
 from rag.retrieval.scope import Scope, aliases
@@ -64,16 +65,25 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     main: RetrievalResult = retriever.retrieve(standalone, k=max(k, 10), doc_ids=doc_ids, scope=scope)
     drop = _place_words(scope) + ["报告", "年度"]
     parts: list[Part]
+    field = asked_field(standalone)
+
+    def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
+        if field is not None and docs and len(docs) == 1:
+            return Part(label, standalone, metadata_evidence(field, docs[0], hits, lexical.chunks))
+        evidence = find_evidence(standalone, hits, lexical.idf, drop)
+        return Part(label, standalone, outline_evidence(standalone, evidence, lexical.chunks, lexical.idf) or evidence)
+
     if len(scope.groups) > 1 and not doc_ids:
         # Cross-report question: each place gets its own retrieval and its own answer part.
         parts = []
         for group, place in zip(scope.groups, scope.places, strict=False):
             sub = retriever.retrieve(standalone, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
-            parts.append(Part(place, standalone, find_evidence(standalone, sub.chunks, lexical.idf, drop)))
+            parts.append(make_part(place, sub.chunks, group))
         retrieved = _interleave([p.evidence.hits for p in parts])
     else:
-        parts = [Part("", standalone, find_evidence(standalone, main.chunks, lexical.idf, drop))]
-        retrieved = main.chunks
+        single = doc_ids if doc_ids and len(doc_ids) == 1 else scope.doc_ids
+        parts = [make_part("", main.chunks, single)]
+        retrieved = parts[0].evidence.hits
 
     answerable = [p for p in parts if not should_refuse(p.evidence, scope, settings)]
     best = max(parts, key=lambda p: (p.evidence.coverage, p.evidence.dense))
@@ -86,6 +96,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         gate={
             "coverage": round(best.evidence.coverage, 4),
             "dense": round(best.evidence.dense, 4),
+            "chunk_coverage": round(min(p.evidence.chunk_coverage for p in parts), 4),
             "unknown_place": float(bool(scope.unknown_places)),
         },
     )
@@ -116,6 +127,21 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         result.refused = draft.answerer != "extractive" and "没有找到" in text and not draft.citations
     result.latency_ms = (time.perf_counter() - t0) * 1000
     yield result
+
+
+def metadata_evidence(field: Field, doc_id: str, hits: list[ScoredChunk], chunks) -> Evidence:
+    """Evidence for a question about the document itself: its header or signature line, or nothing."""
+    lines = find_field_lines(field, [c for c in chunks if c.doc_id == doc_id])
+    if not lines:
+        return Evidence(hits=hits, sentences=[], terms=[field.name])
+    sentences, top = [], []
+    for chunk, line in lines:
+        hit = next((h for h in hits if h.chunk.id == chunk.id), None) or ScoredChunk(chunk, score=1.0, dense=1.0)
+        start = chunk.text.find(line)
+        sentences.append(SentenceHit(hit, 0, start, start + len(line), coverage=1.0, score=2.0))
+        top.append(hit)
+    rest = [h for h in hits if all(h.chunk.id != t.chunk.id for t in top)]
+    return Evidence(hits=top + rest, sentences=sentences, terms=[field.name], chunk_coverage=1.0)
 
 
 def _interleave(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:

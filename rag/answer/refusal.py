@@ -19,7 +19,11 @@ def should_refuse(evidence: Evidence, scope: Scope, settings: Settings) -> bool:
     if not evidence.terms:
         # Nothing to check the question against (e.g. only a place name): rely on similarity alone.
         return evidence.dense < settings.refusal_min_dense
-    return evidence.coverage < settings.refusal_min_coverage or evidence.dense < settings.refusal_min_dense
+    return (
+        evidence.coverage < settings.refusal_min_coverage
+        or evidence.chunk_coverage < settings.refusal_min_chunk_coverage
+        or evidence.dense < settings.refusal_min_dense
+    )
 
 
 def refusal_text(question: str, scope: Scope, parts: list[Part]) -> str:

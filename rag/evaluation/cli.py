@@ -106,28 +106,38 @@ def calibrate(settings: Settings, gold_path: Path) -> dict[str, float]:
     from rag.pipeline import Pipeline
 
     gold = load_gold(gold_path, "dev")
-    pipe = Pipeline(settings.model_copy(update={"refusal_min_coverage": 0.0, "refusal_min_dense": 0.0}))
+    pipe = Pipeline(settings.model_copy(
+        update={"refusal_min_coverage": 0.0, "refusal_min_dense": 0.0, "refusal_min_chunk_coverage": 0.0}
+    ))
     pipe.ingest()
     gates = []
     for item in gold:
         r = pipe.ask(item.question)
         gates.append((item.answerable, r.gate))
-    best = (-1.0, 0.0, 0.0)
-    for cov in [i / 40 for i in range(0, 41)]:
-        for dense in [0.70 + i / 200 for i in range(0, 41)]:
-            tp = sum(1 for a, g in gates if a and not _refused(g, cov, dense))
-            tn = sum(1 for a, g in gates if not a and _refused(g, cov, dense))
-            n_a = sum(1 for a, _ in gates if a) or 1
-            n_u = sum(1 for a, _ in gates if not a) or 1
-            bal = 0.5 * (tp / n_a + tn / n_u)
-            if bal > best[0] + 1e-9:
-                best = (bal, cov, dense)
-    return {"balanced_accuracy": round(best[0], 4), "refusal_min_coverage": best[1], "refusal_min_dense": best[2],
-            "n_dev": len(gold)}
+    n_a = sum(1 for a, _ in gates if a) or 1
+    n_u = sum(1 for a, _ in gates if not a) or 1
+    best = (-1.0, 0.0, 0.0, 0.0)
+    grid = [i / 40 for i in range(0, 41)]
+    for cov in grid:
+        for chunk_cov in grid:
+            for dense in (0.70, 0.75, 0.80, 0.85):
+                t = (cov, chunk_cov, dense)
+                tp = sum(1 for a, g in gates if a and not _refused(g, *t))
+                tn = sum(1 for a, g in gates if not a and _refused(g, *t))
+                bal = 0.5 * (tp / n_a + tn / n_u)
+                if bal > best[0] + 1e-9:
+                    best = (bal, *t)
+    return {"balanced_accuracy": round(best[0], 4), "refusal_min_coverage": best[1],
+            "refusal_min_chunk_coverage": best[2], "refusal_min_dense": best[3], "n_dev": len(gold)}
 
 
-def _refused(gate: dict[str, float], cov: float, dense: float) -> bool:
-    return bool(gate.get("unknown_place")) or gate.get("coverage", 0) < cov or gate.get("dense", 0) < dense
+def _refused(gate: dict[str, float], cov: float, chunk_cov: float, dense: float) -> bool:
+    return (
+        bool(gate.get("unknown_place"))
+        or gate.get("coverage", 0) < cov
+        or gate.get("chunk_coverage", 0) < chunk_cov
+        or gate.get("dense", 0) < dense
+    )
 
 
 def run_eval_command(args, settings: Settings) -> int:

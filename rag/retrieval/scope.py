@@ -57,16 +57,19 @@ class ScopeResolver:
         self.known_aliases = sorted(self._any, key=len, reverse=True)
 
     def places_in(self, question: str) -> list[str]:
-        """Aliases named in the question, longest first, without overlaps (石狮市 beats 石狮)."""
-        found: list[tuple[int, str]] = []
+        """Aliases named in the question, in order, without overlaps (石狮市 beats 石狮)."""
+        return [a for _, _, a in self._place_spans(question)]
+
+    def _place_spans(self, question: str) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
         taken: list[tuple[int, int]] = []
         for alias in self.known_aliases:
             for m in re.finditer(re.escape(alias), question):
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
                 taken.append(m.span())
-                found.append((m.start(), alias))
-        return [a for _, a in sorted(found)]
+                found.append((m.start(), m.end(), alias))
+        return sorted(found)
 
     def unknown_places(self, question: str) -> list[str]:
         """Place-like words (X市/X县/…) that match no document, e.g. a county outside the corpus."""
@@ -83,21 +86,20 @@ class ScopeResolver:
 
     def resolve(self, question: str) -> Scope:
         scope = Scope(years=[int(y) for y in _YEAR.findall(question)])
-        named = self.places_in(question)
+        spans = self._place_spans(question)
+        named: list[str] = []
         groups: list[list[str]] = []
-        for alias in named:
+        for i, (_, end, alias) in enumerate(spans):
             # Only a document's own place scopes the search; a broader place (泉州市 for 鲤城区) does not.
             docs = self._own.get(alias, [])
+            nxt = spans[i + 1] if i + 1 < len(spans) else None
+            if docs and nxt and nxt[0] == end and all(
+                self._is_parent_of(d, o) for d in docs for o in self._own.get(nxt[2], [])
+            ) and self._own.get(nxt[2]):
+                continue  # "安溪县虎邱镇": the county qualifies the town; the town's report is meant
             if docs and docs not in groups:
                 groups.append(list(docs))
-        # A parent place named together with its child ("安溪县虎邱镇") means the child's report.
-        groups = [
-            g for g in groups
-            if not any(
-                set(g) != set(other) and all(self._is_parent_of(d, o) for d in g for o in other)
-                for other in groups
-            )
-        ] or groups
+                named.append(alias)
         scope.places = named
         scope.unknown_places = self.unknown_places(question) if not named else []
         candidates = sorted({d for g in groups for d in g}) if groups else [d.doc_id for d in self.docs]
