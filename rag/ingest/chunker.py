@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from rag.ingest.headings import is_heading_only, parse_heading
 from rag.ingest.structure import Section
 from rag.schema import SECTION_SEP, Chunk
 from rag.text import split_sentences
@@ -38,13 +39,21 @@ def _pieces(text: str, start: int, end: int, max_len: int) -> list[tuple[int, in
     return out
 
 
+def _is_heading_piece(text: str, piece: tuple[int, int]) -> bool:
+    """A heading line (or an inline heading's title sentence) at the start of a line."""
+    s, e = piece
+    line = text[s:e]
+    return (s == 0 or text[s - 1] == "\n") and parse_heading(line) is not None and is_heading_only(line)
+
+
 def chunk_section(text: str, section: Section, size: int, overlap: int) -> list[tuple[int, int]]:
     """Spans of the chunks of one section: greedy packing of sentences, small sentence overlap."""
     pieces = _pieces(text, section.start, section.end, max_len=size)
     chunks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     for piece in pieces:
-        if current and piece[1] - current[0][0] > size:
+        # Headings always stay with the sentence after them: a chunk of bare headings says nothing.
+        if current and piece[1] - current[0][0] > size and not all(_is_heading_piece(text, p) for p in current):
             chunks.append(current)
             carry: list[tuple[int, int]] = []
             for prev in reversed(current):
