@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from rag.ingest.headings import heading_level, is_heading_only
@@ -104,9 +105,18 @@ def _continues(prev: str, line: str) -> bool:
     return len(prev) >= 16 and (bool(CJK_RE.match(last)) or last.isdigit()) and "。" in prev + line
 
 
-def clean_text(raw: str) -> CleanResult:
-    """Cleaned text: one paragraph per line, no blank lines; dropped furniture lines are reported."""
+def clean_line(line: str) -> str:
+    """One line as ``clean_text`` writes it: to match lines known from the source format (DOCX headings)."""
+    return normalize_line(_normalize_chars(line).replace("\n", " "))
+
+
+def clean_text(raw: str, standalone: Collection[str] = ()) -> CleanResult:
+    """Cleaned text: one paragraph per line, no blank lines; dropped furniture lines are reported.
+
+    ``standalone``: cleaned lines never joined with their neighbours (headings known from DOCX styles).
+    """
     lines = [normalize_line(x) for x in _normalize_chars(raw).split("\n")]
+    keep_apart = set(standalone)
     kept: list[str] = []
     dropped: list[str] = []
     for line in lines:
@@ -115,7 +125,7 @@ def clean_text(raw: str) -> CleanResult:
         if is_junk(line):
             dropped.append(line)
             continue
-        if kept and _continues(kept[-1], line):
+        if kept and kept[-1] not in keep_apart and line not in keep_apart and _continues(kept[-1], line):
             joiner = " " if kept[-1][-1].isascii() and line[0].isascii() else ""
             kept[-1] = kept[-1] + joiner + line
         else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.ingest.chunker import chunk_document
-from rag.ingest.clean import clean_text
+from rag.ingest.clean import clean_line, clean_text
 from rag.ingest.metadata import DocMetadata, extract_metadata
 from rag.ingest.readers import read_document
 from rag.ingest.structure import FRONT, Section, parse_sections
@@ -43,8 +43,10 @@ def parse_document(
 ) -> ParsedDocument:
     """Parse one report file. Raises ReadError for files that cannot be read."""
     raw = read_document(path)
-    cleaned = clean_text(raw.text)
-    sections = parse_sections(cleaned.text, raw.heading_levels)
+    # DOCX heading styles are known by their text: match it as the cleaner rewrites it.
+    heading_levels = {clean_line(k): v for k, v in raw.heading_levels.items()}
+    cleaned = clean_text(raw.text, standalone=heading_levels)
+    sections = parse_sections(cleaned.text, heading_levels)
     front = next((s for s in sections if s.path == [FRONT]), None)
     body_start_line = cleaned.text[: front.end].count("\n") + 1 if front else 0
     doc_id = doc_id_for(path)

@@ -71,7 +71,8 @@ def parse_sections(text: str, heading_levels: dict[str, int] | None = None) -> l
         if not line.strip():
             continue
         parsed = parse_heading(line) if i < closing_from else None
-        if parsed is None and line in heading_levels and i < closing_from:
+        styled = parsed is None and line in heading_levels and i < closing_from
+        if styled:
             parsed = (heading_levels[line], line)
         if i == closing_from:
             open_section([CLOSING], s, 0)
@@ -88,7 +89,8 @@ def parse_sections(text: str, heading_levels: dict[str, int] | None = None) -> l
                 current.path, current.level = path, level
             else:
                 open_section(path, s, level)
-            current_has_body = not is_heading_only(line)
+            # A DOCX heading-style line is a bare heading even without a numbering marker.
+            current_has_body = not styled and not is_heading_only(line)
         elif current is None:
             open_section([FRONT], s, 0)
             current_has_body = True
