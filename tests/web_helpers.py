@@ -123,3 +123,30 @@ def shot(page: Any, name: str, **kwargs: Any) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), **kwargs)
     return path
+
+
+#: A report whose text tries HTML, Markdown and LaTeX tricks; the chat must show all of it as text.
+TRICKY_REPORT = """测试镇2024年度法治政府建设情况的报告
+
+2024年，测试镇深入推进法治政府建设，现将有关情况报告如下：
+
+一、加强网络安全和普法工作
+（一）开展网络安全演练
+测试镇2024年组织网络安全应急演练，共有<script>window.__xss=3</script>**十二名**干部参加，演练脚本见[附件](javascript:window.__xss=5)。
+演练中发现的问题<img src=x onerror="window.__xss=4">已全部整改，$$x^2$$ 形式的公式不会被渲染。
+
+（二）推进普法宣传
+测试镇全年开展普法讲座8场，覆盖群众1200人次。
+
+测试镇人民政府
+2025年1月10日
+"""
+TRICKY_QUESTION = "测试镇网络安全应急演练有多少名干部参加？"
+TRICKY_SNIPPET = "<script>window.__xss=3</script>**十二名**干部参加"
+
+
+def write_tricky_corpus(root: Path) -> Path:
+    reports = root / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "ceshi-2024.txt").write_text(TRICKY_REPORT, encoding="utf-8")
+    return reports
