@@ -89,7 +89,8 @@ class Pipeline:
             return HybridRetriever(
                 self.store, self.embeddings, self.lexical, resolver=None,
                 use_dense=s.dense, use_lexical=s.lexical, place_filter=s.place_filter,
-                candidate_k=s.candidate_k, rrf_k=s.rrf_k,
+                candidate_k=s.candidate_k, rrf_k=s.rrf_k, dense_weight=s.dense_weight,
+                lexical_weight=s.lexical_weight,
             )
 
         return self._get("retriever", make)

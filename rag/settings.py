@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     dense: bool = True
     place_filter: bool = True
     rrf_k: int = 60
+    dense_weight: float = Field(0.5, ge=0)  # weights of each ranking in the reciprocal-rank fusion
+    lexical_weight: float = Field(1.0, ge=0)
 
     # Answering: "extractive" needs nothing; "llm" when an endpoint is configured
     answerer: str | None = None

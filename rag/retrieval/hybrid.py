@@ -56,6 +56,8 @@ class HybridRetriever:
         place_filter: bool = True,
         candidate_k: int = 40,
         rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
     ) -> None:
         if not (use_dense or use_lexical):
             raise ValueError("at least one of dense and lexical retrieval must be on")
@@ -68,6 +70,8 @@ class HybridRetriever:
         self.place_filter = place_filter
         self.candidate_k = candidate_k
         self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
 
     def scope_for(self, question: str) -> Scope:
         if self.resolver is None or not self.place_filter:
@@ -99,11 +103,11 @@ class HybridRetriever:
         for rank, (chunk, sim) in enumerate(dense):
             item = by_id.setdefault(chunk.id, ScoredChunk(chunk=chunk, score=0.0))
             item.dense = sim
-            item.score += 1.0 / (self.rrf_k + rank + 1)
+            item.score += self.dense_weight / (self.rrf_k + rank + 1)
         for rank, (chunk, bm25) in enumerate(lexical):
             item = by_id.setdefault(chunk.id, ScoredChunk(chunk=chunk, score=0.0))
             item.lexical = bm25
-            item.score += 1.0 / (self.rrf_k + rank + 1)
+            item.score += self.lexical_weight / (self.rrf_k + rank + 1)
         return sorted(by_id.values(), key=lambda s: (-s.score, s.chunk.doc_id, s.chunk.ordinal))
 
 
