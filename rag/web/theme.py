@@ -58,5 +58,6 @@ CSS = """
 #: Extra rules for /embed: the widget's iframe is small, so the page margins go.
 EMBED_CSS = """
 .gradio-container .main.app { padding: 8px 10px !important; }
+#rag-chat { height: calc(100vh - 136px) !important; flex: 0 0 auto !important; }
 #rag-embed-filter { padding: 6px 10px !important; }
 """

@@ -59,7 +59,7 @@ def _input_row(embed: bool) -> tuple[gr.Textbox, gr.Button]:
 
 def _doc_filter(docs: list[dict[str, Any]]) -> gr.Dropdown:
     return gr.Dropdown(choices=document_choices(docs), value=[], multiselect=True, elem_id="rag-docs-filter",
-                       label="限定报告（可多选；不选则检索全部报告）")
+                       label="限定报告（可多选）", info="不选则检索全部已收录的报告")
 
 
 def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.Blocks:
@@ -75,7 +75,7 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
         if embed:
             chatbot = _chatbot(docs, embed)
             box, send = _input_row(embed)
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False):
                 clear = gr.Button("新对话", size="sm", elem_id="rag-clear", scale=0, min_width=72)
                 with gr.Accordion("限定报告", open=False, elem_id="rag-embed-filter"):
                     pick = _doc_filter(docs)
@@ -110,8 +110,9 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
             value = evt.value
             return value.get("text", "") if isinstance(value, dict) else str(value)
 
+        # One queue for every way of asking; a few answers may run at once (the API runs them in parallel too).
         io: dict[str, Any] = {"inputs": [box, chatbot, turns, pick], "outputs": [box, chatbot, turns],
-                              "show_progress": "hidden"}
+                              "show_progress": "hidden", "concurrency_id": "ask", "concurrency_limit": 4}
         box.submit(ask, **io)
         send.click(ask, **io)
         chatbot.example_select(pick_example, None, box).then(ask, **io)
