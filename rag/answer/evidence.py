@@ -105,11 +105,15 @@ def find_evidence(question: str, hits: list[ScoredChunk], idf, drop: list[str], 
     for rank, hit in enumerate(hits[:max_chunks]):
         text = hit.chunk.text
         folded = text.lower()
+        # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a question
+        # about next year's plans even though the sentence itself does not say "next year".
+        headings = hit.chunk.section.lower()
         for s, e in split_sentences(text):
             sent = folded[s:e]
             if len(sent) < 6:
                 continue
-            cov = sum(w * _term_hit(t, sent) for t, w in weights.items()) / total if terms else 0.0
+            context = f"{headings} {sent}"
+            cov = sum(w * _term_hit(t, context) for t, w in weights.items()) / total if terms else 0.0
             score = cov + 0.12 / (1 + rank)
             if asks_number and _DIGIT.search(sent):
                 score += 0.12
