@@ -17,7 +17,7 @@ of other places differ:
 Generation is deterministic per (seed, index): the first 100 reports of a 1,000-report corpus are the
 100-report corpus, so one set of probe questions works at every size.
 
-    python -m bench.corpus 1000            # -> bench/out/corpus-1000/{reports/*.txt,facts.jsonl}
+    python -m bench.corpus 1000     # -> bench/out/corpus-1000/{reports/*.txt,facts.jsonl}: 5 shipped + 995
 """
 
 from __future__ import annotations
@@ -256,7 +256,11 @@ def generate_report(i: int, seed: int = 7) -> tuple[str, str, list[dict]]:
 
 
 def write_corpus(n: int, out: Path | None = None, seed: int = 7) -> Path:
-    """Write n reports and facts.jsonl; reuses an existing corpus of the same size and seed."""
+    """The five shipped reports plus n - 5 generated ones, and facts.jsonl for the generated ones.
+
+    An existing corpus of the same size and seed is reused. With the shipped reports in every corpus, the
+    gold questions (eval/gold.jsonl) can be asked at every size too.
+    """
     out = out or OUT / f"corpus-{n}"
     manifest = out / "manifest.json"
     if manifest.exists() and json.loads(manifest.read_text()).get("seed") == seed:
@@ -265,8 +269,12 @@ def write_corpus(n: int, out: Path | None = None, seed: int = 7) -> Path:
     reports.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     chars = 0
+    for name in BASES:
+        text = (SHIPPED / f"{name}.txt").read_text(encoding="utf-8")
+        (reports / f"{name}.txt").write_text(text, encoding="utf-8")
+        chars += len(text)
     with (out / "facts.jsonl").open("w", encoding="utf-8") as fh:
-        for i in range(n):
+        for i in range(max(0, n - len(BASES))):
             doc_id, text, facts = generate_report(i, seed)
             (reports / f"{doc_id}.txt").write_text(text, encoding="utf-8")
             chars += len(text)

@@ -146,24 +146,39 @@ class ChromaChunkStore:
 
     def write_document(self, doc_id: str, chunks: list[Chunk], vectors: list[list[float]], doc_hash: str,
                        doc_meta: dict[str, Any]) -> None:
-        self.delete_document(doc_id)
-        if not chunks:
+        self.write_documents([(doc_id, chunks, vectors, doc_hash, doc_meta)])
+
+    def write_documents(self, docs: list[tuple[str, list[Chunk], list[list[float]], str, dict[str, Any]]]) -> None:
+        """Replace several documents with few round trips: one delete, then adds of up to _WRITE_BATCH
+        chunks that may span documents (a bulk load of many small reports is bound by calls, not rows).
+
+        The heads (chunk 0, which mark a document present) are written after every other chunk, so a
+        reader never sees a document as indexed before all its chunks are in.
+        """
+        if not docs:
             return
-        metas = [c.to_metadata(doc_hash, len(chunks)) for c in chunks]
-        metas[0]["doc_meta"] = json.dumps(doc_meta, ensure_ascii=False)
-        ids = [c.id for c in chunks]
-        docs = [c.text for c in chunks]
-        # Chunk 0 (the head that marks the document present) is written last, so a reader never
-        # sees a document as indexed before all its chunks are in.
-        order = list(range(1, len(chunks))) + [0]
-        for s in range(0, len(order), _WRITE_BATCH):
-            idx = order[s : s + _WRITE_BATCH]
+        ids = [d[0] for d in docs]
+        # Head first: the documents stop counting as present before their other chunks go.
+        where_ids = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
+        self._op("delete", where={"$and": [where_ids, {"ordinal": 0}]})
+        self._op("delete", where=where_ids)
+        bodies: list[tuple[str, str, list[float], dict[str, Any]]] = []
+        heads: list[tuple[str, str, list[float], dict[str, Any]]] = []
+        for _doc_id, chunks, vectors, doc_hash, doc_meta in docs:
+            for i, (chunk, vec) in enumerate(zip(chunks, vectors, strict=True)):
+                meta = chunk.to_metadata(doc_hash, len(chunks))
+                if i == 0:
+                    meta["doc_meta"] = json.dumps(doc_meta, ensure_ascii=False)
+                (heads if i == 0 else bodies).append((chunk.id, chunk.text, vec, meta))
+        rows = bodies + heads
+        for s in range(0, len(rows), _WRITE_BATCH):
+            part = rows[s : s + _WRITE_BATCH]
             self._op(
                 "add",
-                ids=[ids[i] for i in idx],
-                embeddings=[vectors[i] for i in idx],
-                documents=[docs[i] for i in idx],
-                metadatas=[metas[i] for i in idx],
+                ids=[r[0] for r in part],
+                documents=[r[1] for r in part],
+                embeddings=[r[2] for r in part],
+                metadatas=[r[3] for r in part],
             )
 
     def delete_document(self, doc_id: str) -> None:
