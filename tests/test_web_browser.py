@@ -20,6 +20,7 @@ from tests.web_helpers import (
     TRICKY_QUESTION,
     app_server,
     launch_chromium,
+    prefix_proxy,
     server_settings,
     shot,
     static_server,
@@ -82,6 +83,8 @@ class Visit:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.failed: list[str] = []
+        self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
     def _route(self, route: Any) -> None:
         url = route.request.url
@@ -147,6 +150,7 @@ def test_chat_answers_with_sources_and_follow_ups(base, visit):
     page.get_by_text("安溪县2023年行政诉讼一审败诉率是多少？").click()  # an example question
     expect(page.locator("#rag-chat [data-testid='bot'] .rag-answer")).to_contain_text("9.26%", timeout=30_000)
     assert not visit.errors, visit.errors
+    assert not visit.failed, visit.failed
 
 
 def test_document_filter_and_refusal(base, visit):
@@ -271,5 +275,27 @@ def test_widget_refused_on_an_origin_not_allowed(base, site_dir, browser):
             assert v.page.frame_locator("#rag-widget iframe").locator("#rag-input").count() == 0
             assert refused, "Chromium reports the frame-ancestors violation"
             shot(v.page, "widget-refused-origin")
+        finally:
+            v.context.close()
+
+
+def test_widget_behind_a_path_prefix(pipeline, site, site_dir, browser):
+    """Behind a proxy at /rag/ (RAG_ROOT_PATH=/rag): the script line names the proxied URL, and the
+    widget, the chat and its event stream all go through the prefix."""
+    from playwright.sync_api import expect
+
+    settings = server_settings(pipeline, root_path="/rag", allowed_origins=[site])
+    with app_server(pipeline, settings) as direct, prefix_proxy(direct, "/rag") as public:
+        page_html = (REPO / "examples" / "intranet.html").read_text(encoding="utf-8")
+        (site_dir / "prefixed.html").write_text(page_html.replace("http://127.0.0.1:7860", public), encoding="utf-8")
+        v = Visit(browser)
+        try:
+            v.page.goto(site + "/prefixed.html")
+            v.page.locator("#rag-widget .btn").click()
+            answer = ask(v.page.frame_locator("#rag-widget iframe"), LAWYER_Q)
+            expect(answer.locator(".rag-answer")).to_contain_text("福建铭群律师事务所")
+            app_requests = [u for u in v.requests if not u.startswith(site)]
+            assert app_requests and all(u.startswith(public + "/") for u in app_requests), app_requests
+            assert not [f for f in v.failed if not f.endswith("/favicon.ico")], v.failed
         finally:
             v.context.close()

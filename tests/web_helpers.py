@@ -150,3 +150,46 @@ def write_tricky_corpus(root: Path) -> Path:
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "ceshi-2024.txt").write_text(TRICKY_REPORT, encoding="utf-8")
     return reports
+
+
+@contextlib.contextmanager
+def prefix_proxy(target: str, prefix: str) -> Iterator[str]:
+    """A reverse proxy that serves ``target`` under ``prefix`` and strips it, as nginx would with
+    ``location /rag/ { proxy_pass http://app/; }``. Streams responses, so Gradio's event stream works.
+    """
+    import httpx
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response, StreamingResponse
+    from starlette.routing import Route
+
+    port = free_port()
+    client = httpx.AsyncClient(base_url=target, timeout=None)
+    hop = {"host", "content-length", "transfer-encoding", "connection", "content-encoding", "accept-encoding"}
+
+    async def forward(request: Request) -> Response:
+        path = request.url.path
+        if not (path == prefix or path.startswith(prefix + "/")):
+            return Response("not proxied", status_code=404)
+        url = (path[len(prefix):] or "/") + (f"?{request.url.query}" if request.url.query else "")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in hop}
+        headers.update({"x-forwarded-host": f"127.0.0.1:{port}", "x-forwarded-proto": "http"})
+        upstream = await client.send(
+            client.build_request(request.method, url, headers=headers, content=await request.body()), stream=True)
+        kept = {k: v for k, v in upstream.headers.items() if k.lower() not in hop}
+        return StreamingResponse(upstream.aiter_bytes(), status_code=upstream.status_code, headers=kept,
+                                 background=None)
+
+    methods = ["GET", "POST", "OPTIONS", "HEAD", "PUT", "DELETE"]
+    app = Starlette(routes=[Route("/{path:path}", forward, methods=methods)])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}{prefix}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
