@@ -44,21 +44,33 @@ def _cjk_fonts() -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _close_fonts(pdf) -> None:
+    """fpdf2 keeps font files open until garbage collection (a ResourceWarning): close them now."""
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()
+
+
 def _font_for_pdf(sample: str):
-    """(font path, covers ASCII digits) of the first font fpdf2 loads that has every CJK glyph of ``sample``."""
+    """(font path, covers ASCII digits, page-number dash) of the first font fpdf2 loads that has every CJK
+    glyph of ``sample``."""
     from fontTools.ttLib import TTFont
     from fpdf import FPDF
 
     for path in _cjk_fonts():
         try:
-            cmap = TTFont(path, fontNumber=0).getBestCmap()
+            with TTFont(path, fontNumber=0) as font:
+                cmap = font.getBestCmap()
             if any(ord(ch) not in cmap for ch in sample if not ch.isascii()):
                 continue
-            FPDF().add_font("probe", "", path)
+            probe = FPDF()
+            probe.add_font("probe", "", path)
+            _close_fonts(probe)
         except Exception:  # fpdf2 rejects some .ttc/.otf files: try the next font
             continue
-        return path, all(ord(d) in cmap for d in "0123456789年")
-    return None, False
+        return path, all(ord(d) in cmap for d in "0123456789年"), "—" if ord("—") in cmap else "－"
+    return None, False, ""
 
 
 PDF_LINES = [
@@ -86,13 +98,10 @@ def _write_pdf(path: Path) -> bool:
     False when no usable CJK font is installed."""
     from fpdf import FPDF
 
-    font, has_digits = _font_for_pdf("".join(PDF_LINES))
+    font, has_digits, dash = _font_for_pdf("".join(PDF_LINES))
     if font is None:
         return False
     full_width = str.maketrans("0123456789", "０１２３４５６７８９")
-    from fontTools.ttLib import TTFont
-
-    dash = "—" if ord("—") in TTFont(font, fontNumber=0).getBestCmap() else "－"
 
     class Report(FPDF):
         def footer(self):  # page numbers as printed on official documents: — 1 —
@@ -111,6 +120,7 @@ def _write_pdf(path: Path) -> bool:
         text = line if has_digits else line.translate(full_width)  # the cleaner folds full-width digits
         pdf.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
+    _close_fonts(pdf)
     return True
 
 
