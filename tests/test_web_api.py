@@ -151,6 +151,11 @@ def test_same_origin_by_default_and_path_prefix(pipeline):
         page = fetch("GET", f"{url}/embed/", headers={"X-Forwarded-Host": "intranet.example"}).body.decode()
         assert '"root":"http://intranet.example/rag/embed"' in page.replace(" ", "")
         assert fetch("GET", f"{url}/widget.js").status == 200
+        # A proxy that keeps the prefix (and a direct visit to /rag/) reaches the same routes.
+        assert fetch("GET", f"{url}/rag/api/health").json()["status"] == "ok"
+        kept = fetch("GET", f"{url}/rag/embed/", headers={"X-Forwarded-Host": "intranet.example"}).body.decode()
+        assert '"root":"http://intranet.example/rag/embed"' in kept.replace(" ", "")
+        assert fetch("GET", f"{url}/rag/widget.js").status == 200
 
 
 def test_app_py_builds_the_index_on_first_start(tmp_path):

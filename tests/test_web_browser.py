@@ -281,7 +281,7 @@ def test_widget_refused_on_an_origin_not_allowed(base, site_dir, browser):
 
 def test_widget_behind_a_path_prefix(pipeline, site, site_dir, browser):
     """Behind a proxy at /rag/ (RAG_ROOT_PATH=/rag): the script line names the proxied URL, and the
-    widget, the chat and its event stream all go through the prefix."""
+    widget, the chat and its event stream all go through the prefix (whether the proxy strips it or not)."""
     from playwright.sync_api import expect
 
     settings = server_settings(pipeline, root_path="/rag", allowed_origins=[site])
@@ -297,5 +297,8 @@ def test_widget_behind_a_path_prefix(pipeline, site, site_dir, browser):
             app_requests = [u for u in v.requests if not u.startswith(site)]
             assert app_requests and all(u.startswith(public + "/") for u in app_requests), app_requests
             assert not [f for f in v.failed if not f.endswith("/favicon.ico")], v.failed
+            # Proxies that keep the prefix send /rag/... as is: the same chat answers there.
+            v.page.goto(direct + "/rag/")
+            expect(ask(v.page, LAWYER_Q).locator(".rag-answer")).to_contain_text("福建铭群律师事务所")
         finally:
             v.context.close()

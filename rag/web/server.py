@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from rag.settings import Settings
 from rag.web.limits import FramePolicy, clean_origins
+from rag.web.prefix import PrefixTolerant
 
 if TYPE_CHECKING:
     import uvicorn
@@ -62,6 +63,8 @@ def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
             server_name=settings.host, server_port=settings.port, head=HEAD,
         )
     app.add_middleware(FramePolicy, origins=origins)
+    if root:
+        app.add_middleware(PrefixTolerant, prefix=root)
     return app
 
 
