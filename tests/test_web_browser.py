@@ -252,6 +252,8 @@ def test_widget_on_an_intranet_page(base, site, visit):
     expect(source.locator(".rag-chunk mark").first).to_be_visible()
     shot(page, "widget-source-open")
     assert page.evaluate("document.querySelector('#rag-widget iframe') === null")  # shadow DOM, own styles
+    page.set_viewport_size({"width": 390, "height": 760})  # a phone: the panel takes the whole screen
+    shot(page, "widget-narrow")
 
     page.locator("#rag-widget .close").click()
     expect(page.locator("#rag-widget .panel")).to_be_hidden()
