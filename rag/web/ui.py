@@ -94,8 +94,12 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
 
         def ask(question: str, chat: list[dict[str, Any]], history: list[Turn],
                 doc_ids: list[str] | None) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
-            for messages, new_turns in respond(pipeline, question or "", chat or [], history or [], doc_ids):
+            history = history or []
+            messages, new_turns = chat or [], history
+            for messages, new_turns in respond(pipeline, question or "", chat or [], history, doc_ids):
                 yield "", messages, new_turns
+            if new_turns is history and question:
+                yield question, messages, new_turns  # not answered: give the text back to fix or retry
 
         def refresh() -> Any:
             """Reports indexed since the server started appear on the next page load."""
