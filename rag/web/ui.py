@@ -29,6 +29,7 @@ EXAMPLES = [
 
 
 def examples_for(docs: list[dict[str, Any]]) -> list[str]:
+    """Example questions about reports that are actually indexed (a deployment may have others)."""
     titles = " ".join(str(d.get("title", "")) for d in docs)
     return [q for place, q in EXAMPLES if place in titles]
 
@@ -40,12 +41,14 @@ def _docs_html(docs: list[dict[str, Any]] | None) -> str:
 def _chatbot(docs: list[dict[str, Any]], embed: bool) -> gr.Chatbot:
     # Messages are HTML built by rag.web.render with every text character escaped; sanitizing stays on
     # as a second line of defence, LaTeX and custom tags are off so no text can switch them on.
+    examples = examples_for(docs)
+    hint = "请输入问题，或点击下方示例。" if examples else "请在下方输入问题。"
     return gr.Chatbot(
         value=[], show_label=False, elem_id="rag-chat", height=None if embed else 600, min_height=240,
         scale=1 if embed else None, layout="bubble", buttons=[], feedback_options=None, latex_delimiters=[],
         sanitize_html=True, render_markdown=True, allow_tags=False,
-        placeholder=f"<b>{TITLE}</b><br>请输入问题，或点击下方示例。",
-        examples=[{"text": q} for q in examples_for(docs)] or None,
+        placeholder=f"<b>{TITLE}</b><br>{hint}",
+        examples=[{"text": q} for q in examples] or None,
     )
 
 
