@@ -55,12 +55,14 @@ def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
     def embed_slash() -> RedirectResponse:
         return RedirectResponse("embed/")  # relative, so a proxy prefix is kept
 
+    # /embed first: the mount at / would otherwise take its requests.
     for path, embed in ((EMBED_PATH, True), ("/", False)):
         gr.mount_gradio_app(
-            app, build_ui(pipeline, settings, embed=embed), path=path, footer_links=[],
-            root_path=(root + path.rstrip("/")) if root else None, theme=make_theme(), css=CSS + EMBED_CSS if embed else CSS,
+            app, build_ui(pipeline, settings, embed=embed), path=path,
+            root_path=(root + path.rstrip("/")) if root else None,
+            theme=make_theme(), css=CSS + EMBED_CSS if embed else CSS, head=HEAD, footer_links=[],
             ssr_mode=False, mcp_server=False, run_history=False, show_error=False,
-            server_name=settings.host, server_port=settings.port, head=HEAD,
+            server_name=settings.host, server_port=settings.port,
         )
     app.add_middleware(FramePolicy, origins=origins)
     if root:
