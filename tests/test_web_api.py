@@ -105,6 +105,8 @@ def test_question_errors_are_400_in_chinese(base):
     assert empty.status == 400 and "问题不能为空" in empty.json()["error"]
     unknown = fetch("POST", f"{base}/api/ask", {"question": LAWYER_Q, "docs": ["nope-1999"]})
     assert unknown.status == 400 and "nope-1999" in unknown.json()["error"]
+    assert fetch("GET", f"{base}/api/ask").json()["error"] == messages.BAD_METHOD
+    assert fetch("GET", f"{base}/api/nothing").json()["error"] == messages.NOT_FOUND
 
 
 def test_oversized_body_is_413(base):

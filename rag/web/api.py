@@ -67,10 +67,7 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return _error(400, messages.BAD_JSON)
-        details = [{"field": _field(tuple(e.get("loc", ()))), "problem": e.get("msg", "")} for e in errors]
+        details = [{"field": _field(tuple(e.get("loc", ()))), "problem": e.get("msg", "")} for e in exc.errors()]
         fields = "、".join(sorted({d["field"] for d in details}))
         return _error(422, f"{messages.BAD_REQUEST}：{fields}", details=details)
 
@@ -85,7 +82,8 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, messages.NOT_FOUND if exc.status_code == 404 else str(exc.detail))
+        known = {404: messages.NOT_FOUND, 405: messages.BAD_METHOD}
+        return _error(exc.status_code, known.get(exc.status_code, str(exc.detail)))
 
     @api.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:
