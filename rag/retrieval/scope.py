@@ -55,20 +55,44 @@ class ScopeResolver:
                     if level == len(d.places) - 1:
                         self._own.setdefault(alias, []).append(d.doc_id)
         self.known_aliases = sorted(self._any, key=len, reverse=True)
+        # Lookups that keep a question's cost independent of the corpus size: aliases by rank (the order
+        # in which they claim text), the alias lengths to try at each position, documents by id, and all
+        # aliases in one string for substring tests.
+        self._rank = {a: i for i, a in enumerate(self.known_aliases)}
+        self._lengths = sorted({len(a) for a in self.known_aliases}, reverse=True)
+        self._by_id = {d.doc_id: d for d in docs}
+        self._joined = "\x00".join(self.known_aliases)
 
     def places_in(self, question: str) -> list[str]:
         """Aliases named in the question, in order, without overlaps (石狮市 beats 石狮)."""
         return [a for _, _, a in self._place_spans(question)]
 
     def _place_spans(self, question: str) -> list[tuple[int, int, str]]:
+        """Longer aliases claim text first; an alias's occurrences are taken left to right, never
+        overlapping each other (as ``re.finditer`` finds them) nor text already claimed.
+
+        Every substring of the question is looked up in a dict, so the cost grows with the question's
+        length, not with the number of places in the corpus (a regex per alias took 0.5 s a question
+        at 1,000 reports).
+        """
+        occurrences = []
+        for start in range(len(question)):
+            for length in self._lengths:
+                rank = self._rank.get(question[start : start + length])
+                if rank is not None:
+                    occurrences.append((rank, start, start + length))
+        occurrences.sort()
         found: list[tuple[int, int, str]] = []
         taken: list[tuple[int, int]] = []
-        for alias in self.known_aliases:
-            for m in re.finditer(re.escape(alias), question):
-                if any(s < m.end() and m.start() < e for s, e in taken):
-                    continue
-                taken.append(m.span())
-                found.append((m.start(), m.end(), alias))
+        last_end: dict[int, int] = {}
+        for rank, start, end in occurrences:
+            if start < last_end.get(rank, 0):
+                continue  # overlaps the previous occurrence of the same alias
+            last_end[rank] = end
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            found.append((start, end, self.known_aliases[rank]))
         return sorted(found)
 
     def unknown_places(self, question: str) -> list[str]:
@@ -79,10 +103,16 @@ class ScopeResolver:
             name = m.group(1) + m.group(2)
             if _NOT_PLACE.search(m.group(1)):
                 continue
-            if name in known or m.group(1) in known or any(name in k or k in name for k in known):
+            if name in known or m.group(1) in known or self._overlaps_alias(name):
                 continue
             out.append(name)
         return out
+
+    def _overlaps_alias(self, name: str) -> bool:
+        """Is ``name`` part of some alias, or some alias part of ``name``?"""
+        if name in self._joined:
+            return True
+        return any(name[i:j] in self._rank for i in range(len(name)) for j in range(i + 1, len(name) + 1))
 
     def resolve(self, question: str) -> Scope:
         scope = Scope(years=[int(y) for y in _YEAR.findall(question)])
@@ -104,10 +134,12 @@ class ScopeResolver:
         scope.unknown_places = self.unknown_places(question) if not named else []
         candidates = sorted({d for g in groups for d in g}) if groups else [d.doc_id for d in self.docs]
         if scope.years:
-            by_year = [d.doc_id for d in self.docs if d.doc_id in candidates and d.year in scope.years]
+            wanted = set(candidates)
+            by_year = [d.doc_id for d in self.docs if d.doc_id in wanted and d.year in scope.years]
             if by_year and len(by_year) < len(candidates):
                 candidates = by_year
-                groups = [[d for d in g if d in by_year] for g in groups]
+                kept = set(by_year)
+                groups = [[d for d in g if d in kept] for g in groups]
                 groups = [g for g in groups if g]
         scope.groups = groups
         if groups or len(candidates) < len(self.docs):
@@ -116,8 +148,8 @@ class ScopeResolver:
 
     def _is_parent_of(self, parent_doc: str, child_doc: str) -> bool:
         """True when parent_doc's own place is a broader place of child_doc (安溪县 ⊃ 虎邱镇)."""
-        p = next((d for d in self.docs if d.doc_id == parent_doc), None)
-        c = next((d for d in self.docs if d.doc_id == child_doc), None)
+        p = self._by_id.get(parent_doc)
+        c = self._by_id.get(child_doc)
         if not p or not c or not p.places:
             return False
         return p.places[-1] in c.places[:-1]
