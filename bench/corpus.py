@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -34,7 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "reports"
-OUT = REPO / "bench" / "out"
+OUT = Path(os.environ.get("BENCH_OUT") or REPO / "bench" / "out")
 
 # The shipped reports: own place stem and suffix, level, parent stems.
 BASES = {
