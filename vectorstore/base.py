@@ -41,6 +41,10 @@ class ChunkStore(Protocol):
         """Nearest chunks with cosine similarity, optionally only from ``doc_ids``."""
         ...
 
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """Stored vectors of these chunk ids; ids not in the store are left out."""
+        ...
+
     def all_chunks(self) -> list[Chunk]:
         """Every chunk (text and metadata, no vectors): the lexical index is rebuilt from this."""
         ...

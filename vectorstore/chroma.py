@@ -213,6 +213,14 @@ class ChromaChunkStore:
     def count(self) -> int:
         return int(self._op("count"))
 
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """Stored vectors by chunk id (ids not in the store are left out). A lookup by primary key: at
+        1,000 reports it takes a few ms where a query filtered by document takes tens."""
+        if not ids:
+            return {}
+        res = self._op("get", ids=list(ids), include=["embeddings"])
+        return dict(zip(res["ids"], res["embeddings"], strict=True))
+
     def fingerprint(self) -> str:
         heads = self._op("get", where={"ordinal": 0}, include=["metadatas"])
         items = sorted(f"{m['doc_id']}:{m.get('doc_hash', '')}:{m.get('n_chunks', 0)}" for m in heads["metadatas"] or [])
