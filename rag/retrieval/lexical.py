@@ -122,5 +122,11 @@ class LexicalIndex:
 
         return bm25_idf(self._df.get(term.lower(), 0), max(len(self.chunks), 1))
 
+    def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
+        """The snapshot's chunks of these documents (complete documents only), in index order."""
+        with self._lock:
+            chunks, rows = self.chunks, self._doc_rows
+        return [chunks[i] for d in dict.fromkeys(doc_ids) if d in rows for i in rows[d]]
+
     def doc_ids(self) -> set[str]:
         return set(self._doc_rows)
