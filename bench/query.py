@@ -38,6 +38,7 @@ from bench.common import (
     OUT,
     REPO,
     SHIPPED,
+    BenchEmbeddings,
     bench_pipeline,
     clean_env,
     dir_mb,
@@ -181,7 +182,9 @@ def _hit(result, fact: dict) -> bool:
     return any(fact["expected"] in s.chunk.text and s.chunk.doc_id == fact["doc"] for s in result.chunks)
 
 
-def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: int | None = None) -> dict:
+def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: int | None = None,
+            quick: bool = False) -> dict:
+    """quick: 10 questions a group, one pass, no quality checks (for slow "before" code at 10,000)."""
     from rag.retrieval.hybrid import HybridRetriever
     from rag.retrieval.tokenize import normalize_query
 
@@ -194,6 +197,9 @@ def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: 
     startup = time.perf_counter() - t
     rng = random.Random(3)
     groups = _questions(n, rng)
+    if quick:
+        groups = {g: rows[:10] for g, rows in groups.items()}
+        passes = 1
     mix = [(g, q) for g, rows in groups.items() for q in rows]
 
     embed_t = []
@@ -221,7 +227,7 @@ def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: 
         fp_t.append(time.perf_counter() - t)
 
     quality: dict[str, object] = {}
-    for g in ("probe", "other_facts"):
+    for g in () if quick else ("probe", "other_facts"):
         facts = groups.get(g) or []
         if not facts:
             continue
@@ -231,7 +237,7 @@ def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: 
         quality[g] = {"n": len(facts), "hit@5": round(sum(hits) / len(facts), 3),
                       "answer_contains": round(sum(answers) / len(facts), 3),
                       "scope_exact": round(sum(scoped) / len(facts), 3)}
-    if n > 5:
+    if n > 5 and not quick:
         # Lexical retrieval alone over many facts: needs no real vectors, so every generated report counts.
         lex = HybridRetriever(pipe.store, pipe.embeddings, pipe.lexical, resolver=pipe.retriever.resolver,
                               use_dense=False, candidate_k=pipe.settings.candidate_k)
@@ -240,15 +246,17 @@ def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: 
         hits = [_hit(lex.retrieve(normalize_query(f["question"]), k=5), f) for f in sample]
         quality["lexical_only_sample"] = {"n": len(sample), "hit@5": round(sum(hits) / len(sample), 3)}
     gold_rows = [r for r in groups["gold"] if r.get("must_contain") and r["type"] != "unanswerable"]
+    gold_rows = gold_rows[:0] if quick else gold_rows
     ok = 0
     for r in gold_rows:
         ans = pipe.ask(r["question"]).answer
         ok += all(m in ans for m in r["must_contain"])
-    quality["gold_must_contain"] = {"n": len(gold_rows), "rate": round(ok / len(gold_rows), 3)}
+    if gold_rows:
+        quality["gold_must_contain"] = {"n": len(gold_rows), "rate": round(ok / len(gold_rows), 3)}
 
     docs = pipe.documents()
     row = {
-        "kind": "query", "label": label, "store": store, "n_reports": n, "documents": len(docs),
+        "kind": "query", "label": label, "quick": quick, "store": store, "n_reports": n, "documents": len(docs),
         "chunks": sum(d["chunks"] for d in docs), "startup_s": round(startup, 2),
         "embed_query": summary_ms(embed_t),
         "search": summary_ms([x for v in search_t.values() for x in v]),
@@ -262,6 +270,21 @@ def measure(n: int, label: str, store: str = "embedded", passes: int = 2, port: 
         "machine": machine(),
     }
     return row
+
+
+def adopt_fingerprint(n: int) -> str:
+    """Indexes built before the store kept a version token (``ChromaChunkStore.fingerprint``): give the
+    store its token and write the new fingerprint into the saved lexical index, whose content is
+    unchanged, so that it is loaded rather than rebuilt (a rebuild re-tokenises every chunk)."""
+    from vectorstore.chroma import ChromaChunkStore
+
+    idx = index_dir(n)
+    fp = ChromaChunkStore.persistent(idx / "chroma", BenchEmbeddings.name).fingerprint()
+    for meta_file in (idx / "lexical").glob("*/chunks.json"):
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        meta["fingerprint"] = fp
+        meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return fp
 
 
 def profile(n: int, store: str = "embedded") -> Path:
@@ -312,12 +335,16 @@ def main() -> None:
     p.add_argument("--label", default="current")
     p.add_argument("--store", choices=["embedded", "server"], default="embedded")
     p.add_argument("--passes", type=int, default=2)
+    p.add_argument("--quick", action="store_true")
+    p = sub.add_parser("adopt")
+    p.add_argument("n", type=int, nargs="+")
     p = sub.add_parser("one")  # internal: one size in this process
     p.add_argument("n", type=int)
     p.add_argument("--label", default="current")
     p.add_argument("--store", default="embedded")
     p.add_argument("--passes", type=int, default=2)
     p.add_argument("--port", type=int)
+    p.add_argument("--quick", action="store_true")
     p = sub.add_parser("profile")
     p.add_argument("n", type=int)
     args = ap.parse_args()
@@ -326,10 +353,15 @@ def main() -> None:
         for n in args.n:
             _append(build(n))
     elif args.cmd == "one":
-        print(json.dumps(measure(args.n, args.label, args.store, args.passes, args.port), ensure_ascii=False))
+        print(json.dumps(measure(args.n, args.label, args.store, args.passes, args.port, args.quick),
+                         ensure_ascii=False))
+    elif args.cmd == "adopt":
+        for n in args.n:
+            print(n, adopt_fingerprint(n))
     elif args.cmd == "measure":
         for n in args.n:
             cmd = ["one", str(n), "--label", args.label, "--passes", str(args.passes)]
+            cmd += ["--quick"] if args.quick else []
             if args.store == "server":
                 from bench.common import ChromaServer
 
