@@ -60,7 +60,7 @@ class Report:
                     owner.append(i)
         self.flat = "".join(chars)
         self.char_line = owner
-        self.line_prefixes = [nows(l) for l in self.lines if l.strip()]
+        self.line_prefixes = [nows(ln) for ln in self.lines if ln.strip()]
         self.headings = []  # (line index, level, text)
         for i, line in enumerate(self.lines):
             lvl = heading_level(line)
@@ -205,7 +205,7 @@ def grounded(items):
         if it["type"] == "unanswerable":
             continue
         for doc, ev, sec in zip(as_list(it["doc"]), as_list(it["evidence"]),
-                                as_list(it["section"])):
+                                as_list(it["section"]), strict=True):
             yield it, doc, ev, sec
 
 
