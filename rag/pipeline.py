@@ -78,6 +78,7 @@ class Pipeline:
             return Indexer(
                 self.store, CachedEmbedder(self.embeddings, cache), self.lexical,
                 chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, heading_header=s.heading_header,
+                max_file_bytes=int(s.max_file_mb * 1024 * 1024),
             )
 
         return self._get("indexer", make)
@@ -122,7 +123,9 @@ class Pipeline:
             return
         with self._lock:
             # Stamped only after a successful check: while the store is down, every call reports it.
-            self.indexer.sync_lexical()
+            if self.indexer.sync_lexical():
+                # Changed by another process: the embedded store must read its files again to see it.
+                self.store.reopen()
             self._last_sync = now
             if self._catalog_fp != self.lexical.fingerprint or force:
                 docs = self.store.documents()

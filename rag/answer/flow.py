@@ -17,6 +17,7 @@ from rag.answer.metadata import Field, asked_field, find_field_lines
 from rag.answer.refusal import refusal_text, should_refuse
 from rag.retrieval.hybrid import RetrievalResult
 from rag.retrieval.scope import Scope, aliases
+from rag.retrieval.tokenize import to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
 if TYPE_CHECKING:
@@ -58,7 +59,11 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     settings = pipe.settings
     question = check_question(question, settings.max_question_chars)
     retriever = pipe.retriever
-    standalone = resolve_follow_up(question, history, retriever.resolver)
+    # Traditional characters are folded to simplified, as the retriever does for its query, so the
+    # question's words also match the report text in place names, evidence and the refusal gate.
+    asked = to_simplified(question)
+    history = [Turn(t.role, to_simplified(t.content)) for t in history]
+    standalone = resolve_follow_up(asked, history, retriever.resolver)
     scope = retriever.scope_for(standalone)
     lexical = pipe.lexical
 
@@ -92,17 +97,18 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         answer="",
         refused=False,
         retrieved=retrieved[: max(k, 10)],
-        rewritten_question=standalone if standalone != question else "",
+        rewritten_question=standalone if standalone != asked else "",
         gate={
             "coverage": round(best.evidence.coverage, 4),
             "dense": round(best.evidence.dense, 4),
             "chunk_coverage": round(min(p.evidence.chunk_coverage for p in parts), 4),
             "unknown_place": float(bool(scope.unknown_places)),
+            "foreign": round(min(p.evidence.foreign for p in parts), 4),
         },
     )
     if not answerable:
         result.refused = True
-        result.answer = refusal_text(standalone, scope, parts)
+        result.answer = refusal_text(standalone, scope, parts, settings.answerer_name)
         result.answerer = "refusal"
         yield result.answer
     else:

@@ -85,8 +85,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]], 
 
 class Indexer:
     def __init__(self, store: ChunkStore, embedder: CachedEmbedder, lexical: LexicalIndex,
-                 chunk_size: int = 400, chunk_overlap: int = 60, heading_header: bool = True) -> None:
+                 chunk_size: int = 400, chunk_overlap: int = 60, heading_header: bool = True,
+                 max_file_bytes: int | None = None) -> None:
         self.store = store
+        self.max_file_bytes = max_file_bytes
         self.embedder = embedder
         self.lexical = lexical
         self.chunk_size = chunk_size
@@ -107,6 +109,10 @@ class Indexer:
             if progress:
                 progress(path.name, i, len(files))
             try:
+                size = path.stat().st_size
+                if self.max_file_bytes is not None and size > self.max_file_bytes:
+                    report.skipped.append((str(path), _too_large(size, self.max_file_bytes)))
+                    continue
                 digest = file_hash(path)
                 record = existing.get(doc_id)
                 if record and record.complete and record.doc_hash == digest:
@@ -156,6 +162,12 @@ class Indexer:
             self.lexical.save()
             return True
         return False
+
+
+def _too_large(size: int, limit: int) -> str:
+    mb = 1024 * 1024
+    return (f"file too large: {size / mb:.3g} MB, the limit is {limit / mb:.3g} MB "
+            f"(RAG_MAX_FILE_MB; split the file or raise the limit)")
 
 
 def _is_under(path: Path, directory: Path) -> bool:

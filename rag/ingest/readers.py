@@ -30,8 +30,12 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode report bytes; returns (text, encoding). BOMs first, then strict UTF-8, then detection."""
     if not data.strip():
         raise ReadError("empty file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    # UTF-32 before UTF-16: their little-endian BOMs share the first two bytes.
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            # A truncated file (odd length) decodes with a replacement mark rather than failing.
+            return _mostly_decoded(data.decode(encoding, errors="replace"), encoding), encoding
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
@@ -47,10 +51,13 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     # GBK detections are widened to GB18030, its superset, so rare characters still decode.
     if encoding.lower().replace("-", "") in {"gbk", "gb2312", "cp936", "hz"}:
         encoding = "gb18030"
-    text = data.decode(encoding, errors="replace")
+    return _mostly_decoded(data.decode(encoding, errors="replace"), encoding), encoding
+
+
+def _mostly_decoded(text: str, encoding: str) -> str:
     if text.count("\ufffd") > max(10, len(text) // 100):
         raise ReadError(f"too many undecodable bytes for {encoding}")
-    return text, encoding
+    return text
 
 
 def _looks_binary(text: str) -> bool:
@@ -87,8 +94,12 @@ def read_docx(path: Path) -> RawDocument:
         raise ReadError("python-docx is not installed") from exc
     try:
         document = docx.Document(str(path))
+    except (FileNotFoundError, PermissionError):
+        raise
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ReadError(f"corrupt or unsupported DOCX ({exc.__class__.__name__})") from exc
+    except Exception as exc:  # damaged archives and XML raise zlib, OSError, lxml errors, …
+        raise ReadError(f"corrupt DOCX ({exc.__class__.__name__}: {str(exc)[:120]})") from exc
     lines: list[str] = []
     levels: dict[str, int] = {}
     for block in document.element.body.iterchildren():
@@ -128,10 +139,12 @@ def read_pdf(path: Path) -> RawDocument:
             if not ok:
                 raise ReadError("password-protected PDF")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except ReadError:
+    except (ReadError, FileNotFoundError, PermissionError):
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise ReadError(f"corrupt or truncated PDF ({exc.__class__.__name__}: {exc})") from exc
+    except Exception as exc:  # damaged files reach pypdf code paths that raise anything
+        raise ReadError(f"corrupt or unsupported PDF ({exc.__class__.__name__}: {str(exc)[:120]})") from exc
     # A blank line between pages lets the cleaner rejoin sentences broken by the page break.
     text = "\n\n".join(pages)
     if not text.strip():

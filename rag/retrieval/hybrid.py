@@ -96,9 +96,9 @@ class HybridRetriever:
         dense = self._dense(query, n, allowed) if self.use_dense else []
         lexical = self.lexical.search(query, n, allowed) if self.use_lexical else []
         if self.use_lexical and self.lexical.chunks:
-            # Only documents the lexical snapshot knows are complete: no half-written document shows.
-            committed = self.lexical.doc_ids()
-            dense = [(c, s) for c, s in dense if c.doc_id in committed]
+            # Only chunks of the document versions the lexical snapshot holds, which are complete: a
+            # document being written (or rewritten) by another process never shows half-done.
+            dense = [(c, s) for c, s in dense if self.lexical.holds(c)]
         fused = self._fuse(dense, lexical)
         return RetrievalResult(chunks=fused[:k], scope=scope, query=query)
 

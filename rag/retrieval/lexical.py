@@ -26,6 +26,7 @@ class LexicalIndex:
         self.chunks: list[Chunk] = []
         self._bm25 = None
         self._doc_rows: dict[str, np.ndarray] = {}
+        self._texts: dict[str, str] = {}
         self._df: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -53,6 +54,7 @@ class LexicalIndex:
         for i, c in enumerate(self.chunks):
             rows.setdefault(c.doc_id, []).append(i)
         self._doc_rows = {k: np.asarray(v) for k, v in rows.items()}
+        self._texts = {c.id: c.text for c in self.chunks}
 
     def save(self) -> None:
         tmp = self.directory.with_name(self.directory.name + ".tmp")
@@ -130,3 +132,8 @@ class LexicalIndex:
 
     def doc_ids(self) -> set[str]:
         return set(self._doc_rows)
+
+    def holds(self, chunk: Chunk) -> bool:
+        """Is this exact chunk (id and text) part of the snapshot? A chunk of a newer version of a
+        document, written by another process and not yet complete, is not."""
+        return self._texts.get(chunk.id) == chunk.text
