@@ -17,6 +17,7 @@ from rag.schema import Chunk
 from vectorstore.base import DocRecord, StoreUnavailable
 
 _WRITE_BATCH = 2000
+_READ_PAGE = 10_000
 _VERSION_ID = "store-version"  # the one record of the "<collection>-version" collection
 
 
@@ -155,13 +156,28 @@ class ChromaChunkStore:
                 raise
         return self._call(getattr(self.collection, method), *args, **kwargs)
 
+    def _get_all(self, **kwargs) -> dict[str, list]:
+        """Every record, read in pages: one ``get`` of all records fails in the embedded engine beyond
+        about 32k records ("too many SQL variables"; 10,000 reports are ~300k chunks). A write by another
+        process between two pages can make a document look incomplete; the next sync repairs that."""
+        out: dict[str, list] = {"ids": []}
+        offset = 0
+        while True:
+            res = self._op("get", limit=_READ_PAGE, offset=offset, **kwargs)
+            out["ids"].extend(res["ids"])
+            for key in kwargs.get("include", []):
+                out.setdefault(key, []).extend(res[key] or [])
+            if len(res["ids"]) < _READ_PAGE:
+                return out
+            offset += _READ_PAGE
+
     # -- ChunkStore ----------------------------------------------------------------------------------
     def heartbeat(self) -> None:
         self._call(self._client.heartbeat)
 
     def documents(self) -> dict[str, DocRecord]:
         heads = self._op("get", where={"ordinal": 0}, include=["metadatas"])
-        all_meta = self._op("get", include=["metadatas"])
+        all_meta = self._get_all(include=["metadatas"])
         counts: dict[str, int] = {}
         hashes: dict[str, set[str]] = {}
         for meta in all_meta["metadatas"] or []:
@@ -245,7 +261,7 @@ class ChromaChunkStore:
         return out
 
     def all_chunks(self) -> list[Chunk]:
-        res = self._op("get", include=["documents", "metadatas"])
+        res = self._get_all(include=["documents", "metadatas"])
         # Only complete documents count as indexed: head written, every chunk of the head's version
         # there and no other version's (the same rule as ``documents()``), so a write that was cut off
         # anywhere never reaches the lexical index or the catalog.
