@@ -149,7 +149,7 @@ def merge_cache(src: Path, dst: Path = REAL_CACHE) -> None:
     con.close()
 
 
-def raw(samples: int = 150, repeats: int = 3) -> list[dict]:
+def raw(samples: int = 100, repeats: int = 2) -> list[dict]:
     """The embedder alone (same class, batch size and texts as the indexer) on the shipped corpus's chunks
     and on a sample of corpus-100's chunks."""
     import random
@@ -206,6 +206,7 @@ def main() -> None:
     p.add_argument("--store", choices=["embedded", "server"], default="embedded")
     p = sub.add_parser("standin")
     p.add_argument("n", type=int, nargs="+")
+    p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--store", choices=["embedded", "server"], default="embedded")
     args = ap.parse_args()
 
@@ -234,7 +235,8 @@ def main() -> None:
                 run_one(n, "cached", args.store)
     elif args.cmd == "standin":
         for n in args.n:
-            run_one(n, "standin", args.store, keep=OUT / "index" / f"{n}-{args.store}")
+            for _ in range(args.repeats):
+                run_one(n, "standin", args.store)
 
 
 if __name__ == "__main__":
