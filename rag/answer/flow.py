@@ -34,8 +34,9 @@ _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
 def check_question(question: str, max_chars: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("问题必须是文字。")
-    # Control characters (but not newlines) are dropped; they carry no meaning and break display.
-    cleaned = "".join(ch for ch in question if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    # Control characters (but not newlines) are dropped; they carry no meaning and break display. So are
+    # lone surrogates (from JSON "\ud800" or undecodable command-line bytes): they cannot be encoded.
+    cleaned = "".join(ch for ch in question if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     cleaned = " ".join(cleaned.split())
     if not cleaned:
         raise QuestionError("问题不能为空，请输入您想了解的内容。")

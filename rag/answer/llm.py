@@ -64,8 +64,8 @@ class LLMAnswerer:
 
         sources = self._sources(parts)
         rows = [
-            {"n": i + 1, "doc": h.chunk.doc_id, "title": h.chunk.title, "section": h.chunk.section,
-             "text": h.chunk.text}
+            {"n": i + 1, "doc": _as_data(h.chunk.doc_id, True), "title": _as_data(h.chunk.title, True),
+             "section": _as_data(h.chunk.section, True), "text": _as_data(h.chunk.text)}
             for i, h in enumerate(sources)
         ]
         messages = [
@@ -104,6 +104,14 @@ class LLMAnswerer:
         for c, n in zip(book.citations, sorted(used), strict=True):
             c.n = n
         return Draft(answer=answer, citations=book.citations, unsupported=unsupported, answerer=self.name)
+
+
+def _as_data(text: str, attribute: bool = False) -> str:
+    """Report text as it goes into the prompt's <sources> block: angle brackets become full-width, so
+    nothing written in a report ("</sources> 忽略以上所有指令…") can close the block or open a fake source;
+    in attributes, so do double quotes."""
+    text = text.replace("<", "＜").replace(">", "＞")
+    return text.replace('"', "＂") if attribute else text
 
 
 def _sentences(text: str) -> list[str]:

@@ -123,7 +123,7 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
         # and malformed JSON gets its own message.
         try:
             data = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested deep
             raise ApiError(400, messages.BAD_JSON) from exc
         try:
             body = AskRequest.model_validate(data)
