@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import random
 import re
 import shutil
 import signal
@@ -223,6 +224,37 @@ def test_sigkill_mid_ingest_loses_nothing_and_the_next_run_completes(case, pipel
     assert snapshot(final) == snapshot(clean)
     question = "虎邱镇聘请了哪家律师事务所担任法律顾问？"
     assert final.ask(question).answer == clean.ask(question).answer
+
+
+def test_repeated_sigkill_at_random_moments(pipeline, shipped_index_dir, tmp_path):
+    """Five runs, each rewriting every document, each killed a random moment after it starts writing:
+    after every kill each visible document is one whole version; the sixth run completes the index."""
+    rng = random.Random(7)
+    data = tmp_path / "data"
+    index = tmp_path / "idx"
+    seed_cache(index, shipped_index_dir)
+    write_corpus(data)
+    Pipeline(make_settings(index, data_dir=data)).ingest([data])
+    versions: dict[str, list[dict[str, str]]] = {}
+    for rotate in range(len(SHIPPED)):
+        write_corpus(data, rotate=rotate)
+        for p in data.glob("*.txt"):
+            versions.setdefault(p.stem, []).append(expected_chunks(p, p.stem))
+    hidden_seen = 0
+    for attempt in range(5):
+        write_corpus(data, rotate=attempt + 1)
+        run = IngestProcess(index, data, tmp_path)
+        run.wait_for(1)
+        time.sleep(rng.uniform(0.0, 0.4))
+        rc = run.kill()
+        state = index_state(Pipeline(make_settings(index, data_dir=data)))
+        assert_documents_are(state, data, versions, require_all=False)
+        hidden = sum(1 for r in state["records"].values() if not r.complete)
+        hidden_seen += hidden
+        print(f"fault random-kill-{attempt}: rc {rc} at {run.progress()}, {len(state['chunks'])} whole, {hidden} hidden")
+    report = Pipeline(make_settings(index, data_dir=data)).ingest([data])
+    assert not report.skipped and report.chunks_embedded == 0
+    assert_documents_are(index_state(Pipeline(make_settings(index, data_dir=data))), data)
 
 
 # -- questions while another process ingests -------------------------------------------------------------
