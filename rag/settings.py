@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     refusal_min_coverage: float = 0.55
     refusal_min_chunk_coverage: float = 0.0
     refusal_min_dense: float = 0.70
+    # Cross-language questions: cosine of question and best report sentence (multilingual-e5)
+    refusal_min_sentence_similarity: float = 0.785
     max_question_chars: int = Field(2000, gt=0)
 
     # OpenAI-compatible chat endpoint

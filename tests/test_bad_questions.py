@@ -143,7 +143,7 @@ def test_english_questions_get_the_right_answer_or_an_honest_refusal(pipeline, q
         assert fact in result.answer, f"wrong answer to {question!r}: {result.answer}"
         assert "请核对" in result.notice
         assert result.citations and result.citations[0].doc == doc
-        assert all(c.quote in c.text for c in result.citations)
+        assert all(q in c.text for c in result.citations for q in c.quote.split("……"))
 
 
 @pytest.mark.parametrize("question", ENGLISH_UNANSWERABLE)

@@ -175,3 +175,37 @@ def outline_evidence(question: str, ev: Evidence, chunks: list, idf) -> Evidence
                 return Evidence(hits=ev.hits, sentences=sentences, terms=ev.terms, chunk_coverage=1.0, kind="outline",
                                 foreign=ev.foreign)
     return None
+
+
+def embedding_evidence(question: str, ev: Evidence, embeddings, max_sentences: int = 40) -> Evidence:
+    """Sentences ranked by the multilingual model instead of shared words.
+
+    For a question in another language (English) word overlap says nothing, but multilingual-e5 places
+    "How many legal aid cases…" next to "办理法律援助案件1332件": its cosine similarity both picks the
+    sentence to quote and, calibrated, decides the refusal.
+    """
+    import numpy as np
+
+    seen: set[str] = set()
+    candidates: list[SentenceHit] = []
+    for rank, hit in enumerate(ev.hits[:5]):
+        for s, e in split_sentences(hit.chunk.text):
+            text = hit.chunk.text[s:e]
+            # Titles, bare headings and signature lines state no fact: never quoted as an answer.
+            if len(text) < 30 and text[-1] not in "。！？；" or text in seen:
+                continue
+            seen.add(text)
+            candidates.append(SentenceHit(hit, rank, s, e, coverage=0.0, score=0.0))
+    if not candidates:
+        return ev
+    candidates = candidates[:max_sentences]
+    q = np.asarray(embeddings.embed_query(question), dtype=np.float32)
+    vecs = np.asarray(embeddings.embed_documents([c.text for c in candidates]), dtype=np.float32)
+    sims = vecs @ q
+    asks_number = bool(_ASKS_NUMBER.search(question))
+    for c, sim in zip(candidates, sims, strict=True):
+        c.coverage = float(sim)
+        c.score = float(sim) + 0.01 / (1 + c.rank) + (0.01 if asks_number and _DIGIT.search(c.text) else 0.0)
+    candidates.sort(key=lambda c: -c.score)
+    return Evidence(hits=ev.hits, sentences=candidates, terms=ev.terms, chunk_coverage=ev.chunk_coverage,
+                    foreign=ev.foreign, kind="multilingual")

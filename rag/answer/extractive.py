@@ -57,6 +57,11 @@ class ExtractiveAnswerer:
             if part.evidence.kind == "outline":
                 chosen = part.evidence.sentences
                 sep = "；"
+            elif part.evidence.kind == "multilingual":
+                # Across languages the small model's sentence similarities lie close together (the right
+                # sentence is often second or third): quote the three closest, with a notice to check them.
+                chosen = part.evidence.sentences[:3]
+                sep = ""
             else:
                 chosen = select_sentences(part.evidence.sentences, want_list)
                 sep = ""

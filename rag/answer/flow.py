@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.conversation import resolve_follow_up
-from rag.answer.evidence import Evidence, SentenceHit, find_evidence, outline_evidence
+from rag.answer.evidence import Evidence, SentenceHit, embedding_evidence, find_evidence, outline_evidence
 from rag.answer.metadata import Field, asked_field, find_field_lines
-from rag.answer.refusal import refusal_text, should_refuse
+from rag.answer.refusal import is_cross_language, refusal_text, should_refuse
 from rag.retrieval.hybrid import RetrievalResult
 from rag.retrieval.scope import Scope, aliases
 from rag.retrieval.tokenize import to_simplified
@@ -22,6 +22,9 @@ from rag.schema import AnswerResult, ScoredChunk
 
 if TYPE_CHECKING:
     from rag.pipeline import Pipeline
+
+
+CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 
 
 class QuestionError(ValueError):
@@ -77,6 +80,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         if field is not None and docs and len(docs) == 1:
             return Part(label, standalone, metadata_evidence(field, docs[0], hits, lexical.chunks))
         evidence = find_evidence(standalone, hits, lexical.idf, drop)
+        if is_cross_language(evidence):
+            return Part(label, standalone, embedding_evidence(standalone, evidence, pipe.embeddings))
         return Part(label, standalone, outline_evidence(standalone, evidence, lexical.chunks, lexical.idf) or evidence)
 
     if len(scope.groups) > 1 and not doc_ids:
@@ -128,7 +133,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             yield note
         result.answer = text
         result.citations = draft.citations
-        result.notice = draft.notice
+        result.notice = draft.notice or (
+            CROSS_LANGUAGE_NOTICE if any(p.evidence.kind == "multilingual" for p in answerable) else ""
+        )
         result.unsupported = draft.unsupported
         result.answerer = draft.answerer
         result.refused = draft.answerer != "extractive" and "没有找到" in text and not draft.citations

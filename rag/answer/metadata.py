@@ -23,9 +23,9 @@ class Field:
 
 
 FIELDS = (
-    Field("doc_number", re.compile(r"文号|发文字号|发文号|字号"),
+    Field("doc_number", re.compile(r"文号|发文字号|发文号|字号|(?i:document (reference )?number)"),
           re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号"), (FRONT,)),
-    Field("signer", re.compile(r"签发"), re.compile(r"签发人[：:].+"), (FRONT,)),
+    Field("signer", re.compile(r"签发|(?i:who signed|signed by|signatory)"), re.compile(r"签发人[：:].+"), (FRONT,)),
     Field("date", re.compile(r"(落款|印发|成文|发布|出的|报出|发出).{0,6}(日期|时间|哪天|哪一天|几号|什么时候)"
                              r"|(哪天|哪一天|什么时候|何时)(印发|发布|出的|成文)|落款"),
           re.compile(rf".{{0,30}}{_DATE}(印发)?$"), (CLOSING, FRONT)),

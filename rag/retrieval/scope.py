@@ -11,20 +11,35 @@ import re
 from dataclasses import dataclass, field
 
 _SUFFIXES = ("自治区", "自治州", "街道", "省", "市", "区", "县", "镇", "乡")
-_YEAR = re.compile(r"(20\d{2})\s*年")
+_YEAR = re.compile(r"(20\d{2})\s*年|(?i:\b(?:in|year|of|for))\s+(20\d{2})\b")
 # A place-like word in a question: two to four characters before an administrative suffix.
 _PLACE_WORD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(市|县|区|镇|乡)")
 _NOT_PLACE = re.compile(r"[我本全各该这那城社园市县区镇乡哪某每个一二三四五六七八九十]")
 
 
 def aliases(place: str) -> list[str]:
-    """石狮市 -> [石狮市, 石狮]; the bare name only when it keeps two characters."""
+    """石狮市 -> [石狮市, 石狮, shishi]: the bare name when it keeps two characters, and its pinyin,
+    which is how English questions spell it ("How many cases did Shishi handle?")."""
     out = [place]
     for suffix in _SUFFIXES:
         if place.endswith(suffix) and len(place) - len(suffix) >= 2:
             out.append(place[: -len(suffix)])
             break
+    out.append(_pinyin(out[-1]))
     return out
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """A latin alias must be a whole word: "anxi" names 安溪, "anxious" does not."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
 
 
 @dataclass
@@ -76,10 +91,11 @@ class ScopeResolver:
         at 1,000 reports).
         """
         occurrences = []
-        for start in range(len(question)):
+        folded = question.lower()
+        for start in range(len(folded)):
             for length in self._lengths:
-                rank = self._rank.get(question[start : start + length])
-                if rank is not None:
+                rank = self._rank.get(folded[start : start + length])
+                if rank is not None and not (folded[start].isascii() and _inside_word(folded, start, start + length)):
                     occurrences.append((rank, start, start + length))
         occurrences.sort()
         found: list[tuple[int, int, str]] = []
@@ -115,7 +131,7 @@ class ScopeResolver:
         return any(name[i:j] in self._rank for i in range(len(name)) for j in range(i + 1, len(name) + 1))
 
     def resolve(self, question: str) -> Scope:
-        scope = Scope(years=[int(y) for y in _YEAR.findall(question)])
+        scope = Scope(years=[int(a or b) for a, b in _YEAR.findall(question)])
         spans = self._place_spans(question)
         named: list[str] = []
         groups: list[list[str]] = []
