@@ -196,8 +196,11 @@ def test_outage_is_a_quick_clear_error_and_the_pipeline_recovers(remote, server)
     address = f"127.0.0.1:{server.port}"
 
     # A stalled server (process stopped, port still open): bounded by chroma_timeout_s, not a hang.
+    # Vectors of a scoped question's report are cached, so the outage shows at the next store check
+    # (every SYNC_INTERVAL_S), which is what this waits for.
     os.kill(server.proc.pid, signal.SIGSTOP)
     try:
+        time.sleep(Pipeline.SYNC_INTERVAL_S + 0.1)
         t0 = time.monotonic()
         with pytest.raises(StoreUnavailable, match=address):
             remote.ask("虎邱镇政府的法律顾问是哪家律所？")  # a new question: its vector is not cached
