@@ -27,7 +27,7 @@ def llm_pipeline(pipeline, shipped_index_dir, stub):
 
 
 def test_validate_markers_drops_invalid_and_flags_unsupported():
-    text, used, unsupported = validate_markers("甲事项完成了。[1] 乙事项也完成了[7]。丙事项没有任何来源支持的说法。", 3)
+    text, used, unsupported = validate_markers("甲事项完成了。[1] 乙事项也已经全部完成了[7]。丙事项没有任何来源支持的说法。", 3)
     assert "[7]" not in text and "[1]" in text
     assert used == {1}
     assert any("乙事项" in s for s in unsupported) and any("丙事项" in s for s in unsupported)

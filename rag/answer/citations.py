@@ -7,7 +7,8 @@ import re
 from rag.schema import Citation, ScoredChunk
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+# A marker written after the full stop ("…完成了。[1]") still belongs to that sentence.
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\s*\[\d{1,3}\])*")
 
 
 class CitationBook:
