@@ -32,6 +32,10 @@ class QueryEmbeddingCache:
         self._items: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def __call__(self, text: str) -> list[float]:
         with self._lock:
             if text in self._items:
