@@ -15,7 +15,6 @@ from rag.answer.conversation import resolve_follow_up
 from rag.answer.evidence import Evidence, SentenceHit, embedding_evidence, find_evidence, outline_evidence
 from rag.answer.metadata import Field, asked_field, find_field_lines
 from rag.answer.refusal import is_cross_language, refusal_text, should_refuse
-from rag.retrieval.hybrid import RetrievalResult
 from rag.retrieval.scope import Scope, aliases
 from rag.retrieval.tokenize import to_simplified
 from rag.schema import AnswerResult, ScoredChunk
@@ -71,18 +70,19 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     scope = retriever.scope_for(standalone)
     lexical = pipe.lexical
 
-    main: RetrievalResult = retriever.retrieve(standalone, k=max(k, 10), doc_ids=doc_ids, scope=scope)
     drop = _place_words(scope) + ["报告", "年度"]
     parts: list[Part]
     field = asked_field(standalone)
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
-            return Part(label, standalone, metadata_evidence(field, docs[0], hits, lexical.chunks))
+            return Part(label, standalone, metadata_evidence(field, hits, lexical.chunks_of(docs)))
         evidence = find_evidence(standalone, hits, lexical.idf, drop)
         if is_cross_language(evidence):
             return Part(label, standalone, embedding_evidence(standalone, evidence, pipe.embeddings))
-        return Part(label, standalone, outline_evidence(standalone, evidence, lexical.chunks, lexical.idf) or evidence)
+        outline = outline_evidence(standalone, evidence, lexical.chunks_of([h.chunk.doc_id for h in hits[:3]]),
+                                   lexical.idf)
+        return Part(label, standalone, outline or evidence)
 
     if len(scope.groups) > 1 and not doc_ids:
         # Cross-report question: each place gets its own retrieval and its own answer part.
@@ -92,6 +92,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             parts.append(make_part(place, sub.chunks, group))
         retrieved = _interleave([p.evidence.hits for p in parts])
     else:
+        main = retriever.retrieve(standalone, k=max(k, 10), doc_ids=doc_ids, scope=scope)
         single = doc_ids if doc_ids and len(doc_ids) == 1 else scope.doc_ids
         parts = [make_part("", main.chunks, single)]
         retrieved = parts[0].evidence.hits
@@ -143,9 +144,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     yield result
 
 
-def metadata_evidence(field: Field, doc_id: str, hits: list[ScoredChunk], chunks) -> Evidence:
+def metadata_evidence(field: Field, hits: list[ScoredChunk], doc_chunks) -> Evidence:
     """Evidence for a question about the document itself: its header or signature line, or nothing."""
-    lines = find_field_lines(field, [c for c in chunks if c.doc_id == doc_id])
+    lines = find_field_lines(field, doc_chunks)
     if not lines:
         return Evidence(hits=hits, sentences=[], terms=[field.name])
     sentences, top = [], []
