@@ -168,4 +168,4 @@ def _interleave(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:
     return out
 
 
-__all__ = ["answer_flow", "check_question", "QuestionError", "Evidence"]
+__all__ = ["answer_flow", "check_question", "QuestionError"]

@@ -1,6 +1,6 @@
 """When to say "not in the reports": the best sentence must cover the question's content words and the
 best chunk must be semantically close. Thresholds are calibrated on the dev split of the gold set
-(``rag calibrate``); a place outside the corpus is refused outright.
+(``rag eval --calibrate``); a place outside the corpus is refused outright.
 
 A question asked mostly in another language (English) has content words that Chinese report sentences
 cannot contain, so word coverage cannot judge it: there the multilingual model's similarity between the

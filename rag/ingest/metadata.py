@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field
 
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 _SIGNER = re.compile(r"签发人[：:]\s*(.+)$")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_LINE = re.compile(r"^(.{0,30}?)\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(印发)?$")
 _YEAR_IN_TITLE = re.compile(r"(\d{4})\s*年")
 _ISSUER_SUFFIX = r"(?:人民政府|委员会|党委|政府|办公室|办事处|司法局|局|委)"
@@ -49,7 +48,7 @@ def _places(text: str) -> list[str]:
     return out
 
 
-def _title(lines: list[str], front: list[str]) -> str:
+def _title(front: list[str]) -> str:
     candidates = [ln for ln in front if "报告" in ln and "。" not in ln and 6 <= len(ln) <= 80]
     with_year = [ln for ln in candidates if _YEAR_IN_TITLE.search(ln)]
     pool = with_year or candidates
@@ -87,7 +86,7 @@ def extract_metadata(doc_id: str, text: str, body_start_line: int) -> DocMetadat
     """Metadata from cleaned text; ``body_start_line`` is the index of the first heading line."""
     lines = text.split("\n")
     front = lines[:body_start_line] if body_start_line > 0 else lines[:12]
-    title = _title(lines, front)
+    title = _title(front)
     issuer = _issuer(title, lines, front)
     doc_number = next((m.group(0) for ln in front if (m := _DOC_NUMBER.search(ln))), "")
     signer = next((m.group(1).strip() for ln in front if (m := _SIGNER.search(ln))), "")
