@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.base import Answerer, Turn
+from rag.answer.evidence import EvidenceFinder
+from rag.answer.model import AnswerModel
+from rag.answer.sentences import SentenceVectors
 from rag.embeddings import NamedEmbeddings, build_embeddings
 from rag.embeddings.cache import CachedEmbedder, EmbeddingCache
 from rag.ingest.indexer import Indexer, IngestReport
+from rag.retrieval.gazetteer import Gazetteer
 from rag.retrieval.hybrid import HybridRetriever, RetrievalResult
 from rag.retrieval.lexical import LexicalIndex
 from rag.retrieval.scope import DocPlaces, ScopeResolver
@@ -38,6 +42,8 @@ class Pipeline:
         self._last_sync = 0.0
         self._catalog: list[dict[str, Any]] = []
         self._catalog_fp: str | None = None
+        #: Called with every answer part before the decision (calibration reads the evidence here).
+        self.observer: Callable[[Any], None] | None = None
 
     def _get(self, name: str, factory: Callable[[], Any]) -> Any:
         if name not in self._built:
@@ -71,12 +77,28 @@ class Pipeline:
         return self._get("lexical", make)
 
     @property
+    def embedding_cache(self) -> EmbeddingCache:
+        return self._get("embedding_cache", lambda: EmbeddingCache(self.settings.index_dir / "embedding-cache.sqlite"))
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        return self._get("sentence_vectors", lambda: SentenceVectors(self.embeddings, self.embedding_cache))
+
+    @property
+    def answer_model(self) -> AnswerModel:
+        return self._get("answer_model", lambda: AnswerModel.load(self.settings.answer_model))
+
+    @property
+    def evidence_finder(self) -> EvidenceFinder:
+        return self._get("evidence_finder", lambda: EvidenceFinder(
+            self.sentence_vectors, self.answer_model, use_synonyms=self.settings.synonyms))
+
+    @property
     def indexer(self) -> Indexer:
         def make() -> Indexer:
             s = self.settings
-            cache = EmbeddingCache(s.index_dir / "embedding-cache.sqlite")
             return Indexer(
-                self.store, CachedEmbedder(self.embeddings, cache), self.lexical,
+                self.store, CachedEmbedder(self.embeddings, self.embedding_cache), self.lexical,
                 chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, heading_header=s.heading_header,
                 max_file_bytes=int(s.max_file_mb * 1024 * 1024),
             )
@@ -107,6 +129,11 @@ class Pipeline:
                progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
         report = self.indexer.ingest(paths or [self.settings.data_dir], progress=progress)
         self._refresh(force=True)
+        changed = set(report.added) | set(report.updated)
+        if changed:
+            # Sentence vectors for the answerability model are made now, not per question.
+            report.sentences_embedded = self.sentence_vectors.warm(
+                c for c in self.lexical.chunks if c.doc_id in changed)
         return report
 
     def ensure_index(self, progress: Callable[[str, int, int], None] | None = None) -> IngestReport | None:
@@ -135,7 +162,8 @@ class Pipeline:
                 )
                 self._catalog_fp = self.lexical.fingerprint
                 self.retriever.resolver = ScopeResolver(
-                    [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog]
+                    [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog],
+                    gazetteer=self._get("gazetteer", Gazetteer), mentioned=self.lexical.mentions,
                 )
 
     def documents(self) -> list[dict[str, Any]]:

@@ -55,9 +55,11 @@ class Settings(BaseSettings):
 
     # Answering: "extractive" needs nothing; "llm" when an endpoint is configured
     answerer: str | None = None
-    refusal_min_coverage: float = 0.55
-    refusal_min_chunk_coverage: float = 0.0
-    refusal_min_dense: float = 0.70
+    # The answerability model (rag/answer/answer_model.json, fitted by `rag eval --calibrate`); a file
+    # here replaces it, a threshold here overrides its calibrated answer threshold.
+    answer_model: Path | None = None
+    refusal_threshold: float | None = Field(None, ge=0, le=1)
+    synonyms: bool = True  # 同义词词林 synonyms in sentence matching (ablation: RAG_SYNONYMS=false)
     # Cross-language questions: cosine of question and best report sentence (multilingual-e5)
     refusal_min_sentence_similarity: float = 0.785
     max_question_chars: int = Field(2000, gt=0)

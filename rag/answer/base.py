@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from rag.answer.evidence import Evidence
+from rag.answer.intent import Intent
 from rag.schema import Citation
 
 
@@ -25,6 +26,7 @@ class Draft:
     notice: str = ""
     unsupported: list[str] = field(default_factory=list)
     answerer: str = "extractive"
+    refused: bool = False  # the answerer itself found no answer in the sources (LLM)
 
 
 @dataclass
@@ -34,6 +36,9 @@ class Part:
     label: str  # "" for a single-part question, else the place name
     question: str
     evidence: Evidence
+    intent: Intent = field(default_factory=Intent)
+    weak: bool = False  # evidence is real but may not answer exactly: answered with a caution
+    source: str = ""  # the report's title, named when the question named no place
 
 
 class Answerer(Protocol):
