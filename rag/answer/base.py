@@ -43,6 +43,13 @@ class Part:
 
 class Answerer(Protocol):
     name: str
+    #: True when the answerer itself says "not in the reports" (an LLM); then the gate only refuses
+    #: questions about places no report covers, or with nothing retrieved.
+    judges_answerability: bool
+
+    def condense(self, question: str, history: list[Turn]) -> str | None:
+        """A follow-up rewritten as a standalone question, or None to use the rule-based resolution."""
+        ...
 
     def answer(self, question: str, parts: list[Part]) -> Iterator[str | Draft]:
         """Stream answer text, then yield the final ``Draft``. Only called when evidence was found."""

@@ -55,6 +55,10 @@ def _same_text(a: SentenceHit, b: SentenceHit) -> bool:
 
 class ExtractiveAnswerer:
     name = "extractive"
+    judges_answerability = False  # the calibrated gate decides before it is called
+
+    def condense(self, question: str, history: list) -> str | None:
+        return None  # follow-ups are resolved by rules (rag.answer.conversation)
 
     def answer(self, question: str, parts: list[Part]) -> Iterator[str | Draft]:
         book = CitationBook()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
-from rag.answer.conversation import resolve_follow_up
+from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import Evidence, SentenceHit, score_answerability, term_weights, years_in
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
@@ -79,6 +79,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     asked = to_simplified(question)
     history = [Turn(t.role, to_simplified(t.content)) for t in history]
     resolved = resolve_follow_up(asked, history, retriever.resolver)
+    if history:
+        condensed = pipe.answerer.condense(asked, history)
+        if condensed:
+            resolved = Resolved(to_simplified(condensed), to_simplified(condensed), True)
     standalone = resolved.standalone
     intent = read_intent(standalone)
     scope = retriever.scope_for(standalone)
@@ -99,7 +103,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         ev = finder.find(standalone, q_vec, hits, intent, drop)
         score_answerability(ev, model, year_miss=bool(_missed_years(scope, ev)),
                             place_miss=bool(scope.unknown_places) and not label)
-        if (intent.summary or intent.list) and not intent.number and not intent.name and ev.sentences:
+        if intent.summary and not intent.name and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id
             outline = outline_evidence(ev, lexical.chunks_of([top_doc]), weights)
             if outline is not None:
@@ -127,7 +131,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = parts[0].evidence.hits
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
-    decisions = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
+    if pipe.answerer.judges_answerability:
+        decisions = [REFUSE if outright or not p.evidence.hits else ANSWER for p in parts]
+    else:
+        decisions = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
     answerable = [p for p, d in zip(parts, decisions, strict=True) if d != REFUSE]
     for p, d in zip(parts, decisions, strict=True):
         p.weak = d == WEAK

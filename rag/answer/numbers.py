@@ -50,13 +50,14 @@ def figure_near(sentence: str, terms: list[str]) -> Figure | None:
         return None
     anchors = [m.end() for t in terms if t for m in re.finditer(re.escape(t), sentence)]
     if not anchors:
-        return figs[0]
+        return figs[0] if len(figs) == 1 else None
 
     def distance(f: Figure) -> float:
         after = [f.start - a for a in anchors if f.start >= a]
         return min(after) if after else 1000 + min(abs(f.start - a) for a in anchors)
 
-    return min(figs, key=distance)
+    best = min(figs, key=distance)
+    return best if distance(best) <= 30 else None
 
 
 def _fmt(v: float) -> str:

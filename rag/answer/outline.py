@@ -19,8 +19,7 @@ MAX_POINTS = 8
 _ITEM = re.compile(r"(?:(?<=[。；：:\n])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
 _INTRO = re.compile(r"[:：]\s*$")
 #: Generic words of summary questions: they say "a list is wanted", not which section.
-_GENERIC = {"主要", "哪些", "什么", "情况", "工作", "成绩", "成效", "做法", "亮点", "方面", "总结", "概括", "介绍",
-            "打算", "计划", "下一步", "明年", "今后", "接下来"}
+_GENERIC = {"主要", "哪些", "什么", "情况", "工作", "方面", "总结", "概括", "介绍", "做", "干", "搞", "啥"}
 
 
 def _heading_score(weights: dict[str, float], heading: str) -> float:
@@ -65,17 +64,32 @@ def outline_evidence(ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, f
     """The points of the section the best evidence sits in, at the heading level the question names."""
     if not ev.sentences:
         return None
-    specific = {t: w for t, w in weights.items() if t not in _GENERIC}
+    specific = {t: w for t, w in weights.items() if t not in _GENERIC} or weights
     top = ev.sentences[0].hit
     path = top.chunk.section_path
-    if not path or path[0] in ("导言", "落款"):
-        return None
-    # The heading level the question is about: the best-matching heading on the path, broadest on ties.
-    scores = [(_heading_score(specific or weights, h), -d) for d, h in enumerate(path)]
-    best_score, neg_depth = max(scores)
-    depth = -neg_depth + 1 if best_score >= 0.3 else len(path)
-    prefix = path[:depth]
-    chunks = _section_chunks(doc_chunks, top.chunk.doc_id, prefix)
+    doc_chunks = [c for c in doc_chunks if c.doc_id == top.chunk.doc_id]
+    # The section the question is about: the best-matching heading anywhere in the report (a question
+    # about next year's plans matches 三、2025年工作思路 even when the best sentence sits elsewhere),
+    # preferring the best sentence's own headings and, on ties, the broader heading.
+    best: tuple[float, int, tuple[str, ...]] | None = None
+    for c in doc_chunks:
+        for d in range(1, len(c.section_path) + 1):
+            prefix = tuple(c.section_path[:d])
+            if prefix[-1] in ("导言", "落款"):
+                continue
+            own = 0.15 if list(prefix) == path[:d] else 0.0
+            key = (_heading_score(specific, prefix[-1]) + own, -d, prefix)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    if best is None or best[0] < 0.45:
+        if not path or path[0] in ("导言", "落款"):
+            return None
+        prefix = tuple(path)
+    else:
+        prefix = best[2]
+    prefix_l = list(prefix)
+    depth = len(prefix_l)
+    chunks = _section_chunks(doc_chunks, top.chunk.doc_id, prefix_l)
     if not chunks:
         return None
     points: list[SentenceHit] = []
@@ -93,7 +107,7 @@ def outline_evidence(ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, f
         for c in chunks:
             for s, e in _items_in_text(c):
                 body = c.text[s:e].strip()
-                if len(body) < 4 or body in path:
+                if len(body) < 4 or body in prefix_l:
                     continue
                 points.append(_point(top, c, s, e, len(points)))
     if len(points) < 2:

@@ -30,8 +30,8 @@ def division_names() -> frozenset[str]:
     names: set[str] = set()
     for row in csv.DictReader(io.StringIO(text)):
         name = (row.get("name") or "").strip()
-        if len(name) < 2:
-            continue
+        if len(name) < 3:
+            continue  # 城区, 郊区, 矿区: district names that are ordinary words
         names.add(name)
         for suffix in _SUFFIXES:
             # The bare form only for prefecture level and up (北京, 厦门): county stems such as 城关,
@@ -48,14 +48,26 @@ class Gazetteer:
 
     def __init__(self, names: frozenset[str] | None = None) -> None:
         self.names = division_names() if names is None else names
+        self._lengths = sorted({len(n) for n in self.names})
+
+    def _may_name_place(self, text: str) -> bool:
+        """A cheap test first: segmenting and tagging cost more than the rest of answering a question."""
+        if any(s in text for s in _TOWN_SUFFIXES):
+            return True
+        return any(text[i : i + n] in self.names for n in self._lengths for i in range(len(text) - n + 1))
 
     def places_in(self, text: str) -> list[str]:
+        if not self._may_name_place(text):
+            return []
         import jieba.posseg
 
         from rag.retrieval.tokenize import _jieba
 
         _jieba()  # initialised quietly
-        words = [(w, f) for w, f in jieba.posseg.lcut(text)]
+        if any(s in text for s in _TOWN_SUFFIXES):
+            words = [(w, f) for w, f in jieba.posseg.lcut(text)]
+        else:
+            words = [(w, "") for w in _jieba().lcut(text)]
         found: list[str] = []
         for i, (w, flag) in enumerate(words):
             if w in self.names:
