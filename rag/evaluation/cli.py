@@ -33,6 +33,8 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", metavar="TOML", help="fail (exit 1) when a metric is outside eval/thresholds.toml")
     p.add_argument("--calibrate", action="store_true",
                    help="fit the refusal thresholds on the dev split and print them")
+    p.add_argument("--overlap", action="store_true",
+                   help="only print the gold set's question/evidence lexical overlap (see rag gold-stats)")
 
 
 def system_settings(settings: Settings, args) -> Settings:
@@ -65,7 +67,14 @@ def _pipeline_system(name: str, settings: Settings) -> System:
 
     pipe = Pipeline(settings)
     pipe.ingest()
-    return System(name, lambda q: pipe.ask(q).to_dict())
+    return System(name, lambda q, history: pipe.ask(q, history=to_turns(history)).to_dict())
+
+
+def to_turns(history):
+    """Gold (role, content) pairs as the pipeline's conversation turns."""
+    from rag.answer.base import Turn
+
+    return [Turn(role, content) for role, content in history]
 
 
 def build_baseline(name: str, settings: Settings) -> System:
@@ -83,7 +92,7 @@ def build_baseline(name: str, settings: Settings) -> System:
         files, _, _ = discover([settings.data_dir])
         naive = NaiveRAG(build_embeddings(settings), settings.index_dir, files, titles)
         naive.build()
-        return System(name, naive.ask)
+        return System(name, lambda q, history: naive.ask(q))
     raise SystemExit(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
 
 
@@ -112,7 +121,7 @@ def calibrate(settings: Settings, gold_path: Path) -> dict[str, float]:
     pipe.ingest()
     gates = []
     for item in gold:
-        r = pipe.ask(item.question)
+        r = pipe.ask(item.question, history=to_turns(item.history))
         gates.append((item.answerable, r.gate))
     n_a = sum(1 for a, _ in gates if a) or 1
     n_u = sum(1 for a, _ in gates if not a) or 1
@@ -143,6 +152,10 @@ def _refused(gate: dict[str, float], cov: float, chunk_cov: float, dense: float)
 def run_eval_command(args, settings: Settings) -> int:
     gold_path = Path(args.gold)
     out = Path(args.out)
+    if args.overlap:
+        from rag.evaluation.overlap import print_gold_stats
+
+        return print_gold_stats(gold_path, settings.data_dir, args.split)
     if args.calibrate:
         result = calibrate(settings, gold_path)
         print(json.dumps(result, indent=2))
