@@ -113,6 +113,12 @@ def cmd_eval(args, settings: Settings) -> int:
     return run_eval_command(args, settings)
 
 
+def cmd_gold_stats(args, settings: Settings) -> int:
+    from rag.evaluation.overlap import print_gold_stats
+
+    return print_gold_stats(args.gold, settings.data_dir, args.split, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Question answering over Chinese government reports")
     parser.add_argument("--index-dir", help="override RAG_INDEX_DIR")
@@ -149,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_arguments(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("gold-stats", help="gold set counts by type/split and question/evidence word overlap")
+    p.add_argument("gold", nargs="?", default="eval/gold.jsonl")
+    p.add_argument("--split", default="all", choices=["test", "dev", "all"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_gold_stats)
     return parser
 
 

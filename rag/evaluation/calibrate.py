@@ -14,7 +14,6 @@ Only dev items are read. The model is written to ``rag/answer/answer_model.json`
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +35,6 @@ class Observed:
     parts: list[Part]
     answer: str
     refused: bool
-
-
-def _histories(path: Path) -> dict[str, list[Turn]]:
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            out[d["id"]] = [Turn(t["role"], t["content"]) for t in d.get("history") or []]
-    return out
 
 
 def _holds_evidence(sentence: str, evidence: list[str]) -> bool:
@@ -128,7 +118,8 @@ def _question_probs(observed: list[Observed], gate: Logistic) -> list[float]:
     """A question's probability: its best part's (what the flow compares with the thresholds)."""
     out = []
     for ob in observed:
-        ps = [gate.prob(p.evidence.features) for p in ob.parts if p.evidence.sentences and p.evidence.features]
+        # Header questions (文号, 签发人) are answered from their line, with no features: p is 1 or 0.
+        ps = [gate.prob(p.evidence.features) if p.evidence.features else p.evidence.p_answer for p in ob.parts]
         out.append(max(ps) if ps else 0.0)
     return out
 
@@ -173,10 +164,8 @@ def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = Non
               target_precision: float = 0.85) -> dict[str, Any]:
     from rag.pipeline import Pipeline
 
-    items: list[tuple[GoldItem, list[Turn]]] = []
-    for path in gold_paths:
-        hist = _histories(path)
-        items += [(g, hist.get(g.id, [])) for g in load_gold(path, "dev")]
+    items = [(g, [Turn(role, content) for role, content in g.history])  # type: ignore[arg-type]
+             for path in gold_paths for g in load_gold(path, "dev")]
     if not items:
         raise SystemExit("no dev items to calibrate on")
     open_gate = settings.model_copy(update={"refusal_threshold": 0.0})

@@ -34,6 +34,8 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibrate", action="store_true",
                    help="fit the answer model on the dev split(s) of --gold (comma-separated files) and write it")
     p.add_argument("--model-out", help="where --calibrate writes the model (default: the shipped answer_model.json)")
+    p.add_argument("--overlap", action="store_true",
+                   help="only print the gold set's question/evidence lexical overlap (see rag gold-stats)")
 
 
 def system_settings(settings: Settings, args) -> Settings:
@@ -66,7 +68,14 @@ def _pipeline_system(name: str, settings: Settings) -> System:
 
     pipe = Pipeline(settings)
     pipe.ingest()
-    return System(name, lambda q: pipe.ask(q).to_dict())
+    return System(name, lambda q, history: pipe.ask(q, history=to_turns(history)).to_dict())
+
+
+def to_turns(history):
+    """Gold (role, content) pairs as the pipeline's conversation turns."""
+    from rag.answer.base import Turn
+
+    return [Turn(role, content) for role, content in history]
 
 
 def build_baseline(name: str, settings: Settings) -> System:
@@ -84,7 +93,7 @@ def build_baseline(name: str, settings: Settings) -> System:
         files, _, _ = discover([settings.data_dir])
         naive = NaiveRAG(build_embeddings(settings), settings.index_dir, files, titles)
         naive.build()
-        return System(name, naive.ask)
+        return System(name, lambda q, history: naive.ask(q))
     raise SystemExit(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
 
 
@@ -105,6 +114,10 @@ def check_thresholds(metrics: dict[str, Any], path: Path) -> tuple[bool, str]:
 def run_eval_command(args, settings: Settings) -> int:
     gold_path = Path(args.gold)
     out = Path(args.out)
+    if args.overlap:
+        from rag.evaluation.overlap import print_gold_stats
+
+        return print_gold_stats(gold_path, settings.data_dir, args.split)
     if args.calibrate:
         from rag.evaluation.calibrate import calibrate
 
