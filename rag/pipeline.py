@@ -18,6 +18,7 @@ from rag.ingest.indexer import Indexer, IngestReport
 from rag.retrieval.gazetteer import Gazetteer
 from rag.retrieval.hybrid import HybridRetriever, RetrievalResult
 from rag.retrieval.lexical import LexicalIndex
+from rag.retrieval.rerank import SentenceReranker
 from rag.retrieval.scope import DocPlaces, ScopeResolver
 from rag.schema import AnswerResult
 from rag.settings import Settings
@@ -109,12 +110,16 @@ class Pipeline:
     def retriever(self) -> HybridRetriever:
         def make() -> HybridRetriever:
             s = self.settings
-            return HybridRetriever(
+            retriever = HybridRetriever(
                 self.store, self.embeddings, self.lexical, resolver=None,
                 use_dense=s.dense, use_lexical=s.lexical, place_filter=s.place_filter,
                 candidate_k=s.candidate_k, rrf_k=s.rrf_k, dense_weight=s.dense_weight,
                 lexical_weight=s.lexical_weight,
             )
+            if s.dense and s.sentence_rerank_weight > 0:
+                retriever.reranker = SentenceReranker(self.sentence_vectors, retriever.embed_query,
+                                                      weight=s.sentence_rerank_weight, rrf_k=s.rrf_k)
+            return retriever
 
         return self._get("retriever", make)
 

@@ -75,8 +75,13 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver) -> Resol
         year = years[0]
         rewritten = _YEAR.sub(year, previous, count=1) if _YEAR.search(previous) else _prefix(prev_places, year + previous)
         return Resolved(rewritten, rewritten, True)
-    if places or not prev_places or _ALL_PLACES.search(question) or not _FOLLOW.search(question):
+    if places or not prev_places or _ALL_PLACES.search(question):
         return Resolved(question, question, True)
+    if not _FOLLOW.search(question) and len(terms) > 1:
+        # No follow-up words, but no place either: in a conversation the place carries over
+        # ("发了多少资料" after a question about 石狮), and so does the topic for the search.
+        standalone = _prefix(prev_places, question)
+        return Resolved(standalone, f"{standalone} {topic}", True)
     body = _LEAD.sub("", question).strip()
     body = _PRONOUN.sub("", body)
     body = re.sub(r"呢(?=[？?。]*$)", "", body)

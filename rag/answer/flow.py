@@ -123,12 +123,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         for group, label in zip(groups, labels, strict=True):
             sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
             parts.append(observe(make_part(label, sub.chunks, group)))
-        retrieved = _interleave([p.evidence.hits for p in parts])
+        retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
         main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope)
         single = doc_ids if doc_ids and len(doc_ids) == 1 else scope.doc_ids
         parts = [observe(make_part("", main.chunks, single))]
-        retrieved = parts[0].evidence.hits
+        retrieved = _evidence_first(parts[0].evidence)
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
     if pipe.answerer.judges_answerability:
@@ -241,6 +241,16 @@ def metadata_evidence(field: Field, hits: list[ScoredChunk], doc_chunks) -> Evid
         top.append(hit)
     rest = [h for h in hits if all(h.chunk.id != t.chunk.id for t in top)]
     return Evidence(hits=top + rest, sentences=sentences, terms=[field.name], chunk_coverage=1.0)
+
+
+def _evidence_first(ev: Evidence) -> list[ScoredChunk]:
+    """The chunks an outline answer quotes, in order, then the rest of the retrieved list."""
+    if ev.kind != "outline":
+        return ev.hits
+    seen: dict[str, ScoredChunk] = {}
+    for s in ev.sentences:
+        seen.setdefault(s.hit.chunk.id, s.hit)
+    return list(seen.values()) + [h for h in ev.hits if h.chunk.id not in seen]
 
 
 def _interleave(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:

@@ -33,6 +33,8 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", metavar="TOML", help="fail (exit 1) when a metric is outside eval/thresholds.toml")
     p.add_argument("--calibrate", action="store_true",
                    help="fit the answer model on the dev split(s) of --gold (comma-separated files) and write it")
+    p.add_argument("--tune-retrieval", action="store_true",
+                   help="grid-search the fusion weights on the dev split(s) of --gold by hit@5 and print them")
     p.add_argument("--model-out", help="where --calibrate writes the model (default: the shipped answer_model.json)")
     p.add_argument("--overlap", action="store_true",
                    help="only print the gold set's question/evidence lexical overlap (see rag gold-stats)")
@@ -118,6 +120,11 @@ def run_eval_command(args, settings: Settings) -> int:
         from rag.evaluation.overlap import print_gold_stats
 
         return print_gold_stats(gold_path, settings.data_dir, args.split)
+    if args.tune_retrieval:
+        from rag.evaluation.tune import tune_retrieval
+
+        print(json.dumps(tune_retrieval(settings, [Path(p) for p in args.gold.split(",")]), indent=1))
+        return 0
     if args.calibrate:
         from rag.evaluation.calibrate import calibrate
 
