@@ -38,6 +38,7 @@ class Part:
     evidence: Evidence
     intent: Intent = field(default_factory=Intent)
     weak: bool = False  # evidence is real but may not answer exactly: answered with a caution
+    gate: str = "answer"  # the calibrated gate's decision ("answer", "weak", "refuse"), kept for fallbacks
     source: str = ""  # the report's title, named when the question named no place
 
 

@@ -164,6 +164,7 @@ class EvidenceFinder:
         chunk_cov = coverage(weights, context, self.use_synonyms)
         ev = Evidence(hits=hits, sentences=cands, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
         ev.features = self.gate_features(ev, weights, context, float(np.mean(sims)))
+        ev.features.update(answer_kind_features(question, intent, cands[:3], weights))
         return ev
 
     @staticmethod
@@ -197,6 +198,32 @@ class EvidenceFinder:
             "n_terms": math.log1p(len(weights)),
             "foreign": ev.foreign,
         }
+
+
+_ASKS_PERSON = re.compile(r"谁|叫什么|名字|哪位|姓名|who", re.I)
+
+
+def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
+                         weights: dict[str, float]) -> dict[str, float]:
+    """Does the best evidence hold the answer's kind *about the question's topic*: a figure right after
+    its rarest words (法律援助…1332件), a person's name when a person is asked for. Near-miss questions
+    ("石狮办了多少法律援助案件" where 石狮 gives no count) find the topic but not the figure."""
+    from rag.answer.numbers import figure_near
+
+    out = {"topic_figure": 1.0, "person": 1.0}
+    keys = sorted(weights, key=weights.get, reverse=True)[:2]
+    if intent.number:
+        terms = [t for k in keys for t in (k, *lexicon.synonyms(k))]
+        out["topic_figure"] = float(any(figure_near(s.text, terms) is not None for s in top))
+    if _ASKS_PERSON.search(question):
+        out["person"] = float(any(has_person(s.text) for s in top))
+    return out
+
+
+def has_person(text: str) -> bool:
+    import jieba.posseg
+
+    return any(flag == "nr" and len(w) >= 2 for w, flag in jieba.posseg.lcut(text))
 
 
 def score_answerability(ev: Evidence, model: AnswerModel, year_miss: bool, place_miss: bool) -> float:

@@ -131,13 +131,17 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = _evidence_first(parts[0].evidence)
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
+    gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
+    for p, d in zip(parts, gated, strict=True):
+        p.gate = d
     if pipe.answerer.judges_answerability:
+        # An LLM reads the passages and says itself when they do not hold the answer.
         decisions = [REFUSE if outright or not p.evidence.hits else ANSWER for p in parts]
     else:
-        decisions = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
+        decisions = gated
+        for p, d in zip(parts, gated, strict=True):
+            p.weak = d == WEAK
     answerable = [p for p, d in zip(parts, decisions, strict=True) if d != REFUSE]
-    for p, d in zip(parts, decisions, strict=True):
-        p.weak = d == WEAK
     if not scope.places and not doc_ids and len(parts) == 1 and answerable:
         top = answerable[0].evidence.sentences[0].hit.chunk if answerable[0].evidence.sentences else None
         if top is not None:

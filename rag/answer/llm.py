@@ -104,18 +104,26 @@ class LLMAnswerer:
                     pieces.append(text)
                     yield text
         except Exception as exc:  # any transport or API error means: fall back, visibly
-            reason = _reason(exc)
-            draft = None
-            for event in self._fallback.answer(question, parts):
-                if isinstance(event, Draft):
-                    draft = event
-            assert draft is not None
-            draft.notice = FALLBACK_NOTICE.format(reason=reason)
-            draft.answerer = "extractive-fallback"
-            yield draft
+            yield self._fall_back(question, parts, _reason(exc))
             return
         raw = "".join(pieces).strip()
         yield self._finish(raw, sources)
+
+    def _fall_back(self, question: str, parts: list[Part], reason: str) -> Draft:
+        """The extractive answer for what the calibrated gate lets through, or a refusal."""
+        notice = FALLBACK_NOTICE.format(reason=reason)
+        kept = [p for p in parts if p.gate != "refuse"]
+        if not kept:
+            return Draft(answer="所提供的报告中没有找到能回答这个问题的内容。", notice=notice,
+                         answerer="extractive-fallback", refused=True)
+        draft = None
+        for event in self._fallback.answer(question, kept):
+            if isinstance(event, Draft):
+                draft = event
+        assert draft is not None
+        draft.notice = notice
+        draft.answerer = "extractive-fallback"
+        return draft
 
     def _finish(self, raw: str, sources: list[ScoredChunk]) -> Draft:
         answer, used, unsupported = validate_markers(raw, len(sources))
