@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
 from rag.answer.evidence import SentenceHit, asks_list
+from rag.answer.injection import NOTE, split_instructions
 
 MAX_SENTENCE_CHARS = 160
 
@@ -54,16 +55,18 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         want_list = asks_list(question)
         for part in parts:
+            # Sentences that read like instructions (rag.answer.injection) are never quoted as facts.
+            sentences, flagged = split_instructions(part.evidence.sentences)
             if part.evidence.kind == "outline":
-                chosen = part.evidence.sentences
+                chosen = sentences
                 sep = "；"
             elif part.evidence.kind == "multilingual":
                 # Across languages the small model's sentence similarities lie close together (the right
                 # sentence is often second or third): quote the three closest, with a notice to check them.
-                chosen = part.evidence.sentences[:3]
+                chosen = sentences[:3]
                 sep = ""
             else:
-                chosen = select_sentences(part.evidence.sentences, want_list)
+                chosen = select_sentences(sentences, want_list)
                 sep = ""
             pieces = []
             for s in chosen:
@@ -72,6 +75,8 @@ class ExtractiveAnswerer:
             body = sep.join(pieces)
             if part.evidence.kind == "outline":
                 body = f"共{len(pieces)}项：{body}。"
+            if flagged and (not pieces or flagged[0].score >= chosen[0].score):
+                body += NOTE  # the best match was such a sentence: say so rather than stay silent
             line = f"{part.label}：{body}" if part.label else body
             lines.append(line)
             yield line + "\n"

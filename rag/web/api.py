@@ -82,7 +82,7 @@ def build_api(pipeline: Pipeline, settings: Settings) -> FastAPI:
     @api.exception_handler(StoreUnavailable)
     async def store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
         log.warning("api: vector store unavailable: %s", exc)
-        return _error(503, messages.STORE_DOWN)
+        return _error(503, messages.store_error(exc))
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -98,8 +98,9 @@ def build_api(pipeline: Pipeline, settings: Settings) -> FastAPI:
     def health() -> JSONResponse:
         try:
             docs = pipeline.documents()
-        except StoreUnavailable:
-            return JSONResponse({"status": "unavailable", "error": messages.STORE_DOWN}, status_code=503)
+        except StoreUnavailable as exc:
+            log.warning("health: %s", exc)
+            return JSONResponse({"status": "unavailable", "error": messages.store_error(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "documents": len(docs), "chunks": sum(d["chunks"] for d in docs),
                              "answerer": settings.answerer_name})
 
