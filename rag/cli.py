@@ -18,6 +18,16 @@ def _pipeline(settings: Settings):
     return Pipeline(settings)
 
 
+def _existing_index(settings: Settings):
+    """The pipeline for commands that read the index: a clear error when there is none, rather than an
+    empty index created on the spot and answers that find nothing."""
+    from vectorstore.base import index_missing
+
+    if not settings.chroma_host and not (settings.chroma_dir / "chroma.sqlite3").exists():
+        raise index_missing(str(settings.chroma_dir))
+    return _pipeline(settings)
+
+
 def _progress_bar():
     from tqdm import tqdm
 
@@ -45,7 +55,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_docs(args, settings: Settings) -> int:
-    docs = _pipeline(settings).documents()
+    docs = _existing_index(settings).documents()
     if args.json:
         print(json.dumps(docs, ensure_ascii=False, indent=2))
         return 0
@@ -60,7 +70,7 @@ def cmd_docs(args, settings: Settings) -> int:
 
 
 def cmd_search(args, settings: Settings) -> int:
-    result = _pipeline(settings).search(args.question, k=args.k, doc_ids=args.doc or None)
+    result = _existing_index(settings).search(args.question, k=args.k, doc_ids=args.doc or None)
     rows = [s.to_dict() for s in result.chunks]
     if args.json:
         print(json.dumps({"question": args.question, "retrieved": rows}, ensure_ascii=False, indent=2))
@@ -74,7 +84,7 @@ def cmd_search(args, settings: Settings) -> int:
 def cmd_ask(args, settings: Settings) -> int:
     from rag.answer.flow import QuestionError
 
-    pipe = _pipeline(settings)
+    pipe = _existing_index(settings)
     try:
         result = pipe.ask(args.question, doc_ids=args.doc or None, k=args.k)
     except QuestionError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from rag.retrieval.rerank import SentenceReranker
 from rag.retrieval.scope import DocPlaces, ScopeResolver
 from rag.schema import AnswerResult
 from rag.settings import Settings
+from vectorstore.base import StoreUnavailable
 from vectorstore.chroma import ChromaChunkStore
 
 
@@ -39,6 +41,10 @@ class Pipeline:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.RLock()
+        # Store calls are serialised by their own lock, taken with the store's timeout: against a stalled
+        # Chroma server, ten concurrent questions each fail within about twice RAG_CHROMA_TIMEOUT_S instead
+        # of one after another. Nothing holding it takes ``_lock`` (components are resolved first).
+        self._store_lock = threading.RLock()
         self._built: dict[str, Any] = {}
         self._last_sync = 0.0
         self._catalog: list[dict[str, Any]] = []
@@ -58,15 +64,30 @@ class Pipeline:
     def embeddings(self) -> NamedEmbeddings:
         return self._get("embeddings", lambda: build_embeddings(self.settings))
 
+    @contextmanager
+    def _store_turn(self) -> Iterator[None]:
+        timeout = self.settings.chroma_timeout_s
+        if not self._store_lock.acquire(timeout=timeout):
+            raise StoreUnavailable(f"the vector store did not answer within {timeout:g} s "
+                                   "(other requests are waiting on it)")
+        try:
+            yield
+        finally:
+            self._store_lock.release()
+
     @property
     def store(self) -> ChromaChunkStore:
-        def make() -> ChromaChunkStore:
+        if "store" not in self._built:
+            name = self.embeddings.name  # resolved before the store lock is taken (lock order)
             s = self.settings
-            if s.chroma_host:
-                return ChromaChunkStore.server(s.chroma_host, s.chroma_port, self.embeddings.name, s.chroma_timeout_s)
-            return ChromaChunkStore.persistent(s.chroma_dir, self.embeddings.name)
-
-        return self._get("store", make)
+            with self._store_turn():
+                if "store" not in self._built:
+                    if s.chroma_host:
+                        self._built["store"] = ChromaChunkStore.server(s.chroma_host, s.chroma_port, name,
+                                                                       s.chroma_timeout_s)
+                    else:
+                        self._built["store"] = ChromaChunkStore.persistent(s.chroma_dir, name)
+        return self._built["store"]
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -102,6 +123,7 @@ class Pipeline:
                 self.store, CachedEmbedder(self.embeddings, self.embedding_cache), self.lexical,
                 chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, heading_header=s.heading_header,
                 max_file_bytes=int(s.max_file_mb * 1024 * 1024),
+                max_unpacked_bytes=int(s.max_unpacked_mb * 1024 * 1024), file_timeout_s=s.ingest_file_timeout_s,
             )
 
         return self._get("indexer", make)
@@ -153,22 +175,25 @@ class Pipeline:
         now = time.monotonic()
         if not force and now - self._last_sync < self.SYNC_INTERVAL_S:
             return
-        with self._lock:
+        store, indexer, lexical, retriever = self.store, self.indexer, self.lexical, self.retriever
+        with self._store_turn():
+            # The index folder deleted (IndexMissing) or rebuilt at the same path (reopened) under us.
+            replaced = store.check_files()
             # Stamped only after a successful check: while the store is down, every call reports it.
-            if self.indexer.sync_lexical():
+            if indexer.sync_lexical(force=replaced) and not replaced:
                 # Changed by another process: the embedded store must read its files again to see it.
-                self.store.reopen()
+                store.reopen()
             self._last_sync = now
-            if self._catalog_fp != self.lexical.fingerprint or force:
-                docs = self.store.documents()
+            if self._catalog_fp != lexical.fingerprint or force or replaced:
+                docs = store.documents()
                 self._catalog = sorted(
                     ({**r.meta, "doc_id": r.doc_id, "chunks": r.n_chunks} for r in docs.values() if r.complete),
                     key=lambda d: d["doc_id"],
                 )
-                self._catalog_fp = self.lexical.fingerprint
-                self.retriever.resolver = ScopeResolver(
+                self._catalog_fp = lexical.fingerprint
+                retriever.resolver = ScopeResolver(
                     [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog],
-                    gazetteer=self._get("gazetteer", Gazetteer), mentioned=self.lexical.mentions,
+                    gazetteer=self._get("gazetteer", Gazetteer), mentioned=lexical.mentions,
                 )
 
     def documents(self) -> list[dict[str, Any]]:

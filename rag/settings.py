@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: Where the questions are asked: the rate limit and the API keys cover every path under these prefixes.
+#: Gradio's queue and call routes for the full page (/) and the widget page (/embed/), the JSON API,
+#: and the OpenAI-compatible and MCP endpoints (mounted there by their own modules).
+ASK_PATHS = (
+    "/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/",
+    "/embed/gradio_api/queue/join", "/embed/gradio_api/call/", "/embed/gradio_api/run/", "/embed/gradio_api/api/",
+    "/api/ask", "/v1", "/mcp",
+)
 
 
 class Settings(BaseSettings):
@@ -79,6 +89,33 @@ class Settings(BaseSettings):
     root_path: str = ""
     allowed_origins: list[str] = Field(default_factory=list)
     max_request_bytes: int = Field(64_000, gt=0)
+
+    # Abuse limits and access control (rag.web.access); see the README's security section.
+    rate_limit_per_minute: int = Field(30, ge=0, description="Questions per client per minute; 0 turns it off")
+    rate_limit_burst: int = Field(10, ge=1, description="Questions per client within any 10 seconds")
+    ask_paths: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(ASK_PATHS))
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    admin_token: SecretStr | None = None
+    header_timeout_s: float = Field(10.0, gt=0, description="Time a client has to send a request's headers")
+    keep_alive_s: float = Field(5.0, gt=0)
+    max_connections_per_client: int = Field(100, ge=1)
+
+    # Ingest limits against archive bombs and runaway files
+    max_unpacked_mb: float = Field(100.0, gt=0, description="Decompressed size cap of DOCX/ODT/OFD archives")
+    ingest_file_timeout_s: float = Field(300.0, gt=0, description="Embedding time per file before it is cut short")
+
+    @field_validator("api_keys", "ask_paths", mode="before")
+    @classmethod
+    def _comma_list(cls, v: object) -> object:
+        """``RAG_API_KEYS=key1,key2`` or a JSON list; blanks dropped."""
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                import json
+
+                return json.loads(v)
+            return [p.strip() for p in v.split(",") if p.strip()]
+        return v
 
     @field_validator("chunk_overlap")
     @classmethod

@@ -207,7 +207,7 @@ class _DownPipeline:
 
 
 def test_store_down_is_503_with_a_clear_message():
-    client = TestClient(build_api(_DownPipeline(), _DownPipeline.settings, []), raise_server_exceptions=False)
+    client = TestClient(build_api(_DownPipeline(), _DownPipeline.settings), raise_server_exceptions=False)
     for reply in (client.post("/ask", json={"question": LAWYER_Q}), client.get("/health"), client.get("/docs")):
         assert reply.status_code == 503 and reply.json()["error"] == messages.STORE_DOWN
 

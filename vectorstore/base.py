@@ -12,6 +12,48 @@ class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached (Chroma server down, disk unreadable)."""
 
 
+class StoreReadOnly(StoreUnavailable):
+    """The index folder cannot be written; embedded Chroma needs that even to read."""
+
+
+class StoreFull(StoreUnavailable):
+    """The disk holding the index is full."""
+
+
+class IndexMissing(StoreUnavailable):
+    """The index folder is gone (deleted under a running server, or never built)."""
+
+
+_READ_ONLY = ("readonly database", "read-only file system", "permission denied", "attempt to write a readonly")
+_FULL = ("disk is full", "no space left", "file too large", "disk quota")
+
+
+def storage_error(exc: BaseException, where: str) -> StoreUnavailable | None:
+    """A clear error, in Chinese and English, for a read-only or full index; None for anything else.
+    SQLite, Chroma's Rust engine and the OS each word these differently, so the text is matched too."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(m in text for m in _READ_ONLY):
+        return StoreReadOnly(
+            f"索引目录不可写：{where}。向量库即使只读取也需要写权限，请把目录改为可写，或复制到可写的位置。"
+            f" / The index at {where} is read-only: Chroma needs write access even to read; make the folder"
+            f" writable or copy it somewhere writable. ({exc.__class__.__name__}: {str(exc)[:160]})")
+    if code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(m in text for m in _FULL):
+        return StoreFull(
+            f"磁盘空间不足，无法写入索引：{where}。请清理磁盘后重新运行 rag ingest，已收录的内容不受影响。"
+            f" / The disk holding the index at {where} is full: free space and run `rag ingest` again; what"
+            f" was indexed before is kept. ({exc.__class__.__name__}: {str(exc)[:160]})")
+    return None
+
+
+def index_missing(where: str) -> IndexMissing:
+    return IndexMissing(
+        f"索引不存在或已被删除：{where}。请运行 rag ingest 重新建立索引。"
+        f" / No index at {where} (never built, or deleted): run `rag ingest` to build it.")
+
+
 @dataclass
 class DocRecord:
     doc_id: str

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.schema import Chunk
-from vectorstore.base import DocRecord, StoreUnavailable
+from vectorstore.base import DocRecord, StoreUnavailable, index_missing, storage_error
 
 _WRITE_BATCH = 2000
 _READ_PAGE = 10_000
@@ -28,6 +28,9 @@ def collection_name(embedder_name: str) -> str:
 
 
 def _unavailable(exc: Exception, where: str) -> StoreUnavailable:
+    clear = storage_error(exc, where)
+    if clear is not None:
+        return clear
     return StoreUnavailable(f"Chroma at {where} is unavailable: {exc.__class__.__name__}: {exc}")
 
 
@@ -56,10 +59,26 @@ def _open_persistent(path: Path, fresh: bool = False) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    path.mkdir(parents=True, exist_ok=True)
-    if fresh:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _forget_shared_engine(str(path))
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # read-only folder, full disk: sqlite and Chroma's engine raise their own types
+        clear = storage_error(exc, str(path))
+        if clear is None:
+            raise
         _forget_shared_engine(str(path))
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+        raise clear from exc
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file the embedded store's database is; changes when the index is rebuilt at the same path."""
+    try:
+        st = (path / "chroma.sqlite3").stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _forget_shared_engine(identifier: str) -> None:
@@ -84,6 +103,7 @@ class ChromaChunkStore:
         self.name = name
         self.where = where
         self._path = path  # set for the embedded store
+        self._identity = _identity(path) if path is not None else None
         self._collection = None
 
     @classmethod
@@ -98,7 +118,22 @@ class ChromaChunkStore:
         if self._path is None:
             return
         self._client = _open_persistent(self._path, fresh=True)
+        self._identity = _identity(self._path)
         self._collection = None
+
+    def check_files(self) -> bool:
+        """Embedded store: ``IndexMissing`` when its database was deleted under us; reopen (and return True)
+        when it was replaced by another one at the same path. Without this a server kept answering from the
+        deleted index and never saw one rebuilt in its place."""
+        if self._path is None:
+            return False
+        now = _identity(self._path)
+        if now is None:
+            raise index_missing(str(self._path))
+        if now != self._identity:
+            self.reopen()
+            return True
+        return False
 
     @classmethod
     def server(cls, host: str, port: int, embedder_name: str, timeout_s: float = 5.0) -> ChromaChunkStore:
@@ -149,6 +184,8 @@ class ChromaChunkStore:
         try:
             return self._call(getattr(self.collection, method), *args, **kwargs)
         except StoreUnavailable as exc:
+            if storage_error(exc.__cause__ or exc, self.where) is not None:
+                raise  # read-only or full: trying again changes nothing
             if self._path is not None and _is_engine_error(exc.__cause__):
                 # The embedded engine's view is behind the files (another process wrote them).
                 self.reopen()

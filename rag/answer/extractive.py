@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
 from rag.answer.evidence import SentenceHit, question_terms
-from rag.answer.injection import flag_instruction
+from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import Figure, difference, figure_near, figures, same_unit, total
 
@@ -68,21 +68,24 @@ class ExtractiveAnswerer:
         picked: list[tuple[Part, Figure | None, int]] = []
         for part in parts:
             ev = part.evidence
+            # Sentences that read like instructions (rag.answer.injection) are never quoted as facts.
+            sentences, flagged = split_instructions(ev.sentences)
             if ev.kind == "outline":
                 pieces = []
-                for i, s in enumerate(ev.sentences, 1):
+                for i, s in enumerate(sentences, 1):
                     n = book.cite(s.hit, s.text)
                     pieces.append(f"{i}. {_trim(s.text).rstrip('。；;，,')}[{n}]")
                 head = f"{part.label}：" if part.label else ""
                 line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
-                chosen = select_sentences(ev.sentences, intent, foreign=ev.foreign > 0.5)
+                chosen = select_sentences(sentences, intent, foreign=ev.foreign > 0.5)
                 pieces = []
                 for s in chosen:
                     n = book.cite(s.hit, s.text)
-                    text = flag_instruction(s.text)
-                    pieces.append(f"{_trim(text)}[{n}]")
+                    pieces.append(f"{_trim(s.text)}[{n}]")
                 body = "".join(pieces)
+                if flagged and (not chosen or flagged[0].score >= chosen[0].score):
+                    body += NOTE  # the best match was such a sentence: say so rather than stay silent
                 if part.source and not part.label:
                     body = f"据《{part.source}》：{body}"
                 line = f"{part.label}：{body}" if part.label else body

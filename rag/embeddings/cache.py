@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from rag.embeddings import NamedEmbeddings
+from vectorstore.base import storage_error
 
 
 def text_key(text: str) -> str:
@@ -20,17 +23,30 @@ class EmbeddingCache:
     """SQLite file beside the index; safe to share between processes (WAL, short transactions)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
-        )
+        self.path = path
+        with self._clear_errors():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
+            )
         self._lock = threading.Lock()
+
+    @contextmanager
+    def _clear_errors(self) -> Iterator[None]:
+        """A read-only or full disk becomes the store's clear error, not a raw sqlite3 traceback."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            clear = storage_error(exc, str(self.path.parent))
+            if clear is None:
+                raise
+            raise clear from exc
 
     def get_many(self, model: str, keys: list[str]) -> dict[str, list[float]]:
         found: dict[str, list[float]] = {}
-        with self._lock:
+        with self._lock, self._clear_errors():
             for i in range(0, len(keys), 500):
                 part = keys[i : i + 500]
                 marks = ",".join("?" * len(part))
@@ -42,7 +58,7 @@ class EmbeddingCache:
         return found
 
     def put_many(self, model: str, items: dict[str, list[float]]) -> None:
-        with self._lock, self._conn:
+        with self._lock, self._clear_errors(), self._conn:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
                 [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
@@ -60,14 +76,21 @@ class CachedEmbedder:
         self.cache = cache
         self.embedded_count = 0
 
-    def embed_documents(self, texts: list[str], progress=None) -> list[list[float]]:
+    def embed_documents(self, texts: list[str], progress=None,
+                        deadline: Callable[[], bool] | None = None) -> list[list[float]]:
+        """Vectors for ``texts``; identical texts are embedded once (a file of one repeated line has
+        thousands of equal chunks). With ``deadline``, embedding stops once it returns True, and the
+        result holds vectors for a prefix of ``texts`` only (the caller keeps those chunks)."""
         keys = [text_key(t) for t in texts]
         found = self.cache.get_many(self.embeddings.name, list(dict.fromkeys(keys)))
-        missing = [i for i, k in enumerate(keys) if k not in found]
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}  # one text per distinct key
+        missing = sorted(i for k, i in first.items() if k not in found)
         if progress is not None:
             progress(len(texts) - len(missing))
         batch = 32
         for s in range(0, len(missing), batch):
+            if deadline is not None and deadline():
+                break
             idx = missing[s : s + batch]
             vecs = self.embeddings.embed_documents([texts[i] for i in idx])
             new = {keys[i]: v for i, v in zip(idx, vecs, strict=True)}
@@ -76,4 +99,9 @@ class CachedEmbedder:
             self.embedded_count += len(idx)
             if progress is not None:
                 progress(len(idx))
-        return [found[k] for k in keys]
+        out = []
+        for k in keys:
+            if k not in found:
+                break  # cut short: the vectors of a prefix
+            out.append(found[k])
+        return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.ingest.chunker import chunk_document
 from rag.ingest.clean import clean_line, clean_text
 from rag.ingest.metadata import DocMetadata, extract_metadata
-from rag.ingest.readers import read_document
+from rag.ingest.readers import MAX_UNPACKED_BYTES, read_document
 from rag.ingest.structure import FRONT, Section, parse_sections
 from rag.schema import Chunk
 
@@ -39,10 +39,11 @@ def file_hash(path: Path) -> str:
 
 
 def parse_document(
-    path: Path, chunk_size: int = 400, chunk_overlap: int = 60, header: bool = True, content_hash: str | None = None
+    path: Path, chunk_size: int = 400, chunk_overlap: int = 60, header: bool = True, content_hash: str | None = None,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
 ) -> ParsedDocument:
     """Parse one report file. Raises ReadError for files that cannot be read."""
-    raw = read_document(path)
+    raw = read_document(path, max_unpacked_bytes)
     # DOCX heading styles are known by their text: match it as the cleaner rewrites it.
     heading_levels = {clean_line(k): v for k, v in raw.heading_levels.items()}
     cleaned = clean_text(raw.text, standalone=heading_levels)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from rag.embeddings.cache import CachedEmbedder
 from rag.ingest.document import doc_id_for, file_hash, parse_document
-from rag.ingest.readers import SUPPORTED_SUFFIXES, ReadError
+from rag.ingest.readers import MAX_UNPACKED_BYTES, SUPPORTED_SUFFIXES, ReadError
 from rag.retrieval.lexical import LexicalIndex
-from vectorstore.base import ChunkStore
+from vectorstore.base import ChunkStore, storage_error
 
 
 @dataclass
@@ -25,6 +25,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    truncated: list[tuple[str, str]] = field(default_factory=list)  # indexed in part: (file, reason)
     chunks_written: int = 0
     chunks_embedded: int = 0  # texts that went through the model (cache misses)
     sentences_embedded: int = 0  # sentence vectors made for the answerability model (cache misses)
@@ -46,6 +47,8 @@ class IngestReport:
             lines.insert(0, "index is up to date: nothing to embed")
         for name, reason in self.skipped:
             lines.append(f"skipped {name}: {reason}")
+        for name, reason in self.truncated:
+            lines.append(f"cut short {name}: {reason}")
         return "\n".join(lines)
 
 
@@ -56,9 +59,16 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]], 
     scanned: list[Path] = []
     for p in paths:
         if p.is_dir():
-            scanned.append(p.resolve())
+            root = p.resolve()
+            scanned.append(root)
             for f in sorted(p.rglob("*")):
-                if not f.is_file() or f.name.startswith("."):
+                if f.name.startswith("."):
+                    continue
+                if (f.is_symlink() or f.is_file()) and not _is_under(f, root):
+                    # A link in the data folder to /etc/passwd or another folder is not a report.
+                    skipped.append((str(f), "symbolic link to a file outside the data folder: not followed"))
+                    continue
+                if not f.is_file():
                     continue
                 if f.suffix.lower() in SUPPORTED_SUFFIXES:
                     files.append(f)
@@ -87,9 +97,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]], 
 class Indexer:
     def __init__(self, store: ChunkStore, embedder: CachedEmbedder, lexical: LexicalIndex,
                  chunk_size: int = 400, chunk_overlap: int = 60, heading_header: bool = True,
-                 max_file_bytes: int | None = None) -> None:
+                 max_file_bytes: int | None = None, max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+                 file_timeout_s: float | None = None) -> None:
         self.store = store
         self.max_file_bytes = max_file_bytes
+        self.max_unpacked_bytes = max_unpacked_bytes
+        self.file_timeout_s = file_timeout_s
         self.embedder = embedder
         self.lexical = lexical
         self.chunk_size = chunk_size
@@ -109,6 +122,7 @@ class Indexer:
             seen_ids.add(doc_id)
             if progress:
                 progress(path.name, i, len(files))
+            started = time.monotonic()
             try:
                 size = path.stat().st_size
                 if self.max_file_bytes is not None and size > self.max_file_bytes:
@@ -118,9 +132,12 @@ class Indexer:
                 record = existing.get(doc_id)
                 if record and record.complete and record.doc_hash == digest:
                     report.unchanged.append(doc_id)
+                    if record.meta.get("truncated"):
+                        report.truncated.append((str(path), record.meta["truncated"]))
                     continue
                 parsed = parse_document(
-                    path, self.chunk_size, self.chunk_overlap, self.heading_header, content_hash=digest
+                    path, self.chunk_size, self.chunk_overlap, self.heading_header, content_hash=digest,
+                    max_unpacked_bytes=self.max_unpacked_bytes,
                 )
             except ReadError as exc:
                 report.skipped.append((str(path), str(exc)))
@@ -131,11 +148,19 @@ class Indexer:
             if not parsed.chunks:
                 report.skipped.append((str(path), "no text after cleaning"))
                 continue
-            vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks])
+            budget = self.file_timeout_s
+            deadline = None if budget is None else _deadline(started + budget)
+            vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks], deadline=deadline)
+            chunks = parsed.chunks[: len(vectors)]
             meta = {**parsed.metadata.to_dict(), "source": str(path.resolve()), "chars": len(parsed.text)}
-            self.store.write_document(doc_id, parsed.chunks, vectors, digest, meta)
+            if len(chunks) < len(parsed.chunks):
+                meta["truncated"] = _cut_short(len(chunks), len(parsed.chunks), budget)
+                report.truncated.append((str(path), meta["truncated"]))
+                if not chunks:
+                    continue
+            self.store.write_document(doc_id, chunks, vectors, digest, meta)
             (report.updated if doc_id in existing else report.added).append(doc_id)
-            report.chunks_written += len(parsed.chunks)
+            report.chunks_written += len(chunks)
         if progress:
             progress("", len(files), len(files))
         # Documents whose source file lived in a scanned folder and is gone now are removed.
@@ -160,9 +185,25 @@ class Indexer:
             self.lexical.load()
         if force or self.lexical.fingerprint != fingerprint:
             self.lexical.build(self.store.all_chunks(), fingerprint)
-            self.lexical.save()
+            try:
+                self.lexical.save()
+            except OSError as exc:  # a full or read-only disk: say so (the index in memory is current)
+                clear = storage_error(exc, str(self.lexical.directory))
+                if clear is None:
+                    raise
+                raise clear from exc
             return True
         return False
+
+
+def _deadline(at: float) -> Callable[[], bool]:
+    return lambda: time.monotonic() > at
+
+
+def _cut_short(kept: int, total: int, budget: float | None) -> str:
+    what = f"indexed {kept} of {total} chunks" if kept else "nothing indexed"
+    return (f"{what}: embedding took longer than {budget:g} s (RAG_INGEST_FILE_TIMEOUT_S; a very long or "
+            f"repetitive file: split it or raise the limit)")
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+#: Zip-based formats: checked for their unpacked size before any reader opens them.
+ARCHIVE_SUFFIXES = (".docx", ".odt", ".ofd")
+#: Default cap on the XML an archive unpacks to (``RAG_MAX_UNPACKED_MB``); a long report's document.xml
+#: is 1-3 MB. Images and other binary parts may add twenty times as much.
+MAX_UNPACKED_BYTES = 10 * 1024 * 1024
 
 
 class ReadError(Exception):
@@ -160,11 +165,31 @@ READERS: dict[str, Callable[[Path], RawDocument]] = {
 }
 
 
-def read_document(path: Path) -> RawDocument:
+def check_archive(path: Path, max_xml_bytes: int = MAX_UNPACKED_BYTES) -> None:
+    """Refuse a zip whose parts unpack to more than the caps (an 87 KB DOCX whose XML expands to 15 MB
+    kept an ingest busy for minutes). Sizes come from the zip directory; zipfile never reads past them."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        kind = path.suffix.lstrip(".").upper() or "archive"
+        raise ReadError(f"corrupt or unsupported {kind} ({exc.__class__.__name__})") from exc
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+    total = sum(i.file_size for i in infos)
+    mb = 1024 * 1024
+    if xml > max_xml_bytes or total > 20 * max_xml_bytes:
+        raise ReadError(f"archive unpacks to {max(xml, total) / mb:.3g} MB "
+                        f"({xml / mb:.3g} MB of XML), over the limit of {max_xml_bytes / mb:.3g} MB of XML "
+                        f"(RAG_MAX_UNPACKED_MB; a zip bomb or an unusually large document)")
+
+
+def read_document(path: Path, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> RawDocument:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ReadError(f"unsupported file type '{path.suffix or '(none)'}'")
     try:
+        if path.suffix.lower() in ARCHIVE_SUFFIXES:
+            check_archive(path, max_unpacked_bytes)
         return reader(path)
     except FileNotFoundError as exc:
         raise ReadError("file disappeared while reading") from exc

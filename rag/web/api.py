@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +22,6 @@ from rag.answer.flow import QuestionError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.web import messages
-from rag.web.limits import BodyLimit
 from vectorstore.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -62,7 +60,13 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p != "body") or "请求体"
 
 
-def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> FastAPI:
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def build_api(pipeline: Pipeline, settings: Settings) -> FastAPI:
+    """The API app. Body limit, CORS, keys and rate limits wrap it in ``create_app`` (they cover every route)."""
     api = FastAPI(title="政府报告问答 API", docs_url=None, redoc_url=None, openapi_url=None)
 
     @api.exception_handler(RequestValidationError)
@@ -78,7 +82,7 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
     @api.exception_handler(StoreUnavailable)
     async def store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
         log.warning("api: vector store unavailable: %s", exc)
-        return _error(503, messages.STORE_DOWN)
+        return _error(503, messages.store_error(exc))
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -94,8 +98,9 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
     def health() -> JSONResponse:
         try:
             docs = pipeline.documents()
-        except StoreUnavailable:
-            return JSONResponse({"status": "unavailable", "error": messages.STORE_DOWN}, status_code=503)
+        except StoreUnavailable as exc:
+            log.warning("health: %s", exc)
+            return JSONResponse({"status": "unavailable", "error": messages.store_error(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "documents": len(docs), "chunks": sum(d["chunks"] for d in docs),
                              "answerer": settings.answerer_name})
 
@@ -119,8 +124,10 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
 
     @api.post("/ask")
     async def ask(request: Request) -> dict[str, Any]:
-        # The body is parsed here rather than by FastAPI so that any content type is read as JSON
-        # and malformed JSON gets its own message.
+        # Only JSON: a cross-site form or text/plain POST (sent by a browser without a CORS preflight)
+        # is refused before it is read. Parsed here rather than by FastAPI so malformed JSON gets its own message.
+        if not _is_json(request.headers.get("content-type")):
+            raise ApiError(415, messages.NEED_JSON)
         try:
             data = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested deep
@@ -131,9 +138,4 @@ def build_api(pipeline: Pipeline, settings: Settings, origins: list[str]) -> Fas
             raise RequestValidationError(exc.errors()) from exc
         return await run_in_threadpool(answer, body)
 
-    api.add_middleware(BodyLimit, limit=settings.max_request_bytes)
-    if origins:
-        # Outermost, so that even 413 and 4xx answers carry the headers a browser needs to read them.
-        api.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
-                           allow_headers=["content-type"], max_age=600)
     return api

@@ -44,9 +44,9 @@ def respond(pipeline: Pipeline, question: str, chat: list[Message], turns: list[
     except QuestionError as exc:
         chat[-1] = {"role": "assistant", "content": render.error(str(exc))}
         yield chat, turns
-    except StoreUnavailable:
+    except StoreUnavailable as exc:
         log.warning("chat: vector store unavailable", exc_info=True)
-        chat[-1] = {"role": "assistant", "content": render.error(messages.STORE_DOWN)}
+        chat[-1] = {"role": "assistant", "content": render.error(messages.store_error(exc))}
         yield chat, turns
     except Exception:
         log.exception("chat: answering failed")

@@ -1,4 +1,5 @@
-"""ASGI middleware for the embedding rules: a request body limit and the frame-ancestors policy.
+"""ASGI middleware for the embedding rules: a request body limit (every route, Gradio's included) and
+the frame-ancestors policy.
 
 Both are plain ASGI so they see every request, including the ones Gradio and its sub-apps handle.
 """
@@ -72,12 +73,19 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps({"error": messages.TOO_LARGE.format(limit=self.limit)}, ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+        await json_response(send, 413, {"error": messages.TOO_LARGE.format(limit=self.limit)},
+                            [(b"connection", b"close")])
+
+
+async def json_response(send: Send, status: int, payload: dict, headers: list[tuple[bytes, bytes]] | None = None,
+                        ) -> None:
+    """A complete JSON answer from plain ASGI middleware (before any framework is involved)."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        *(headers or []),
+    ]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def frame_ancestors(origins: list[str]) -> str:
@@ -106,3 +114,19 @@ class FramePolicy:
             await send(message)
 
         await self.app(scope, receive, send_with_policy)
+
+
+class ForPaths:
+    """Runs ``middleware`` only for requests under ``prefixes`` (CORS for the API, not for the chat)."""
+
+    def __init__(self, app: ASGIApp, prefixes: Iterable[str], middleware: type, **options: object) -> None:
+        self.app = app
+        self.wrapped = middleware(app, **options)
+        self.prefixes = tuple(p.rstrip("/") for p in prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        root = scope.get("root_path", "") or ""
+        rel = path[len(root):] if root and path.startswith(root) else path
+        inside = scope["type"] == "http" and any(rel == p or rel.startswith(p + "/") for p in self.prefixes)
+        await (self.wrapped if inside else self.app)(scope, receive, send)

@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
 
 from rag.settings import Settings
-from rag.web.limits import FramePolicy, clean_origins
+from rag.web.access import ADMIN_PREFIX, Access, RateLimit
+from rag.web.guard import RouteGuard
+from rag.web.limits import BodyLimit, ForPaths, FramePolicy, clean_origins
 from rag.web.prefix import PrefixTolerant
 
 if TYPE_CHECKING:
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 EMBED_PATH = "/embed"
 #: Gradio's page says lang="en"; Chinese text then picks Japanese glyph variants in some fonts.
 HEAD = '<script>document.documentElement.lang = "zh-CN";</script>'
+#: Mounted by other modules (OpenAI-compatible API, MCP, admin); they pass the route allow-list and are
+#: covered by the keys, the admin token and the rate limit through their prefixes.
+OWN_PREFIXES = ("/v1", "/mcp", ADMIN_PREFIX)
+#: Where browsers on the allowed origins may call us directly (CORS); the chat is framed, not called.
+CORS_PREFIXES = ("/api", "/v1")
 
 
 def widget_js() -> bytes:
@@ -33,7 +40,11 @@ def widget_js() -> bytes:
 
 
 def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
-    """The ASGI app. Routes are added before the Gradio mount at ``/``, which would catch them all."""
+    """The ASGI app. Routes are added before the Gradio mount at ``/``, which would catch them all.
+
+    Middleware, outermost first: path prefix, frame policy, CORS (API only), body limit, route allow-list,
+    keys, rate limit. All are plain ASGI, so they see Gradio's routes as well as ours.
+    """
     import gradio as gr
 
     from rag.web.api import build_api
@@ -43,7 +54,7 @@ def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
     origins = clean_origins(settings.allowed_origins)
     root = settings.root_path.rstrip("/")
     app = FastAPI(title="政府报告问答", docs_url=None, redoc_url=None, openapi_url=None)
-    app.mount("/api", build_api(pipeline, settings, origins))
+    app.mount("/api", build_api(pipeline, settings))
     script = widget_js()
 
     @app.get("/widget.js", include_in_schema=False)
@@ -63,7 +74,22 @@ def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
             theme=make_theme(), css=CSS + EMBED_CSS if embed else CSS, head=HEAD, footer_links=[],
             ssr_mode=False, mcp_server=False, run_history=False, show_error=False,
             server_name=settings.host, server_port=settings.port,
+            # Belt and braces behind RouteGuard: no uploads, no file serving from anywhere on disk.
+            max_file_size=1, allowed_paths=[], blocked_paths=[str(settings.index_dir.resolve()),
+                                                               str(settings.data_dir.resolve()), "/"],
         )
+    app.add_middleware(RateLimit, prefixes=settings.ask_paths, per_minute=settings.rate_limit_per_minute,
+                       burst=settings.rate_limit_burst)
+    app.add_middleware(Access, settings=settings)
+    app.add_middleware(RouteGuard, open_prefixes=OWN_PREFIXES)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    if origins:
+        # Outside the limits, so that 413, 401 and 429 answers carry the headers a browser needs to read them.
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(ForPaths, prefixes=CORS_PREFIXES, middleware=CORSMiddleware, allow_origins=origins,
+                           allow_methods=["GET", "POST"], allow_headers=["content-type", "authorization"],
+                           max_age=600)
     app.add_middleware(FramePolicy, origins=origins)
     if root:
         app.add_middleware(PrefixTolerant, prefix=root)
@@ -112,14 +138,36 @@ def prepare(pipeline: Pipeline) -> None:
         print(f"警告：向量数据库无法连接（{exc}）。服务照常启动，恢复连接后即可问答。", file=sys.stderr)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    """The start-up warning for a server that listens beyond this machine with no key set."""
+    if settings.host in LOOPBACK or settings.host.startswith("127.") or settings.api_keys:
+        return None
+    return (f"警告 / WARNING: 服务监听 {settings.host}，局域网内任何人都可以访问问答页面和 API，且未设置访问密钥"
+            f"（RAG_API_KEYS）。 The server listens on {settings.host} and anyone on the network can use the "
+            "chat and the API: set RAG_API_KEYS, or RAG_HOST=127.0.0.1 behind a reverse proxy.")
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    message = exposure_warning(settings)
+    if message:
+        bar = "!" * 78
+        print(f"{bar}\n{message}\n{bar}", file=sys.stderr, flush=True)
+        log.warning(message)
+
+
 def server_config(app: FastAPI, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """How uvicorn runs the app; shared with the tests so they exercise the same setup."""
     import uvicorn
 
+    from rag.web.conn import protocol_options
+
     options: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "root_path": settings.root_path.rstrip("/"),
         "log_level": "info", "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
-        "timeout_graceful_shutdown": 5,
+        "timeout_graceful_shutdown": 5, **protocol_options(settings),
     }
     return uvicorn.Config(app, **{**options, **overrides})
 
@@ -132,6 +180,7 @@ def serve(settings: Settings, pipeline: Pipeline | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     pipeline = pipeline or Pipeline(settings)
+    warn_if_exposed(settings)
     prepare(pipeline)
     app = create_app(pipeline, settings)
     root = settings.root_path.rstrip("/")

@@ -74,7 +74,10 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
     found = safe_documents(pipeline)
     docs = found or []
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=embed) as demo:
+        # The chat shown and the turns live on the server (gr.State): a client sends only its question and
+        # filter, never a message list, so no file or component payload can reach Gradio's file handling.
         turns = gr.State([])
+        shown = gr.State([])
         if embed:
             chatbot = _chatbot(docs, embed)
             box, send = _input_row(embed)
@@ -96,13 +99,13 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
                         docs_table = gr.HTML(_docs_html(found), elem_id="rag-doc-list")
 
         def ask(question: str, chat: list[dict[str, Any]], history: list[Turn],
-                doc_ids: list[str] | None) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
+                doc_ids: list[str] | None) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]], list[Turn]]]:
             history = history or []
             messages, new_turns = chat or [], history
             for messages, new_turns in respond(pipeline, question or "", chat or [], history, doc_ids):
-                yield "", messages, new_turns
+                yield "", messages, messages, new_turns
             if new_turns is history and question:
-                yield question, messages, new_turns  # not answered: give the text back to fix or retry
+                yield question, messages, messages, new_turns  # not answered: give the text back to fix or retry
 
         def refresh() -> Any:
             """Reports indexed since the server started appear on the next page load."""
@@ -118,13 +121,16 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
             return value.get("text", "") if isinstance(value, dict) else str(value)
 
         # One queue for every way of asking; a few answers may run at once (the API runs them in parallel too).
-        io: dict[str, Any] = {"inputs": [box, chatbot, turns, pick], "outputs": [box, chatbot, turns],
-                              "show_progress": "hidden", "concurrency_id": "ask", "concurrency_limit": 4}
+        io: dict[str, Any] = {"inputs": [box, shown, turns, pick], "outputs": [box, chatbot, shown, turns],
+                              "show_progress": "hidden", "concurrency_id": "ask", "concurrency_limit": 4,
+                              "api_visibility": "private"}
         box.submit(ask, **io)
         send.click(ask, **io)
-        chatbot.example_select(pick_example, None, box).then(ask, **io)
-        clear.click(lambda: ([], [], ""), None, [chatbot, turns, box], show_progress="hidden")
-        chatbot.clear(lambda: [], None, turns, show_progress="hidden")  # the chat's own trash button
+        chatbot.example_select(pick_example, None, box, api_visibility="private").then(ask, **io)
+        clear.click(lambda: ([], [], [], ""), None, [chatbot, shown, turns, box], show_progress="hidden",
+                    api_visibility="private")
+        chatbot.clear(lambda: ([], []), None, [shown, turns], show_progress="hidden",  # the chat's trash button
+                      api_visibility="private")
         refreshed = [pick] if embed else [pick, docs_table, listing]
-        demo.load(refresh, None, refreshed, show_progress="hidden")
+        demo.load(refresh, None, refreshed, show_progress="hidden", api_visibility="private")
     return demo

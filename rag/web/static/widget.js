@@ -1,6 +1,7 @@
 /*
  * 政府报告问答助手 - intranet widget.
- * Usage: <script src="http://HOST:PORT/widget.js"></script> (optional: data-title="…", data-position="left")
+ * Usage: <script src="http://HOST:PORT/widget.js"></script> (optional: data-title="…", data-position="left",
+ * data-key="…" when the server sets RAG_API_KEYS: the chat page exchanges it for a cookie on first load)
  * Adds a chat button; the panel is an iframe of this server's /embed/ page. Every URL is built from
  * this script's own src, so the server may sit behind a reverse-proxy path prefix. Nothing else is loaded.
  */
@@ -12,6 +13,7 @@
   var base = script.src.replace(/[?#].*$/, "").replace(/[^/]*$/, "");
   var title = script.getAttribute("data-title") || "政府报告问答助手";
   var side = script.getAttribute("data-position") === "left" ? "left" : "right";
+  var key = script.getAttribute("data-key");
 
   var css = [
     ":host { all: initial; }",
@@ -73,7 +75,7 @@
     if (open && !frame) {
       frame = document.createElement("iframe");
       frame.title = title;
-      frame.src = base + "embed/";
+      frame.src = base + "embed/" + (key ? "?key=" + encodeURIComponent(key) : "");
       panel.appendChild(frame);
     }
     panel.classList.toggle("open", open);
