@@ -69,6 +69,12 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver) -> Resol
             rewritten = new + previous
         if years:
             rewritten = _YEAR.sub(years[0], rewritten, count=1) if _YEAR.search(rewritten) else rewritten
+        elif prev_places and (m := _YEAR.search(rewritten)):
+            # "德化县2024年…" then "那安溪县呢？": 2024 was 德化's report year; 安溪's report is for 2023.
+            asked = int(m.group(0)[:4])
+            old, new_years = resolver.years_of(prev_places[0]), resolver.years_of(places[0])
+            if asked in old and new_years and asked not in new_years and len(new_years) == 1:
+                rewritten = rewritten.replace(m.group(0), f"{next(iter(new_years))}年", 1)
         return Resolved(rewritten, rewritten, True)
     if years and not places and not terms:
         # Only a year: the same question about another year.

@@ -108,6 +108,14 @@ def coverage(weights: dict[str, float], text: str, use_synonyms: bool = True) ->
     return sum(w * term_hit(t, text, use_synonyms) for t, w in weights.items()) / total
 
 
+_NUMBERED = re.compile(r"^([（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d{1,2}[.．、])")
+
+
+def is_heading(sentence: str, path: list[str]) -> bool:
+    bare = sentence.rstrip("。；;： ")
+    return any(bare == h.rstrip("。；;： ") for h in path) or (bool(_NUMBERED.match(sentence)) and len(sentence) < 24)
+
+
 def typed_match(intent: Intent, sentence: str) -> float:
     if intent.number:
         return 1.0 if _DIGIT.search(sentence) else 0.0
@@ -145,6 +153,8 @@ class EvidenceFinder:
             for s, e in sentence_spans(text):
                 if front and text[e - 1] not in "。；！？!?;":
                     continue  # title, 文号, addressee and signature lines state no fact
+                if is_heading(text[s:e], hit.chunk.section_path):
+                    continue  # a heading is the context of its sentences (read with them), not an answer
 
                 # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a
                 # question about next year's plans though the sentence itself does not say "next year".

@@ -90,11 +90,15 @@ class ExtractiveAnswerer:
                     body = f"据《{part.source}》：{body}"
                 line = f"{part.label}：{body}" if part.label else body
                 if intent.number and chosen:
-                    top = chosen[0] if len(chosen) == 1 else ev.sentences[0]
-                    picked.append((part, figure_near(top.text, terms), book.cite(top.hit, top.text)))
+                    # The first quoted sentence that holds a figure about the question's words.
+                    found = next(((s, f) for s in chosen if (f := figure_near(s.text, terms)) is not None), None)
+                    if found:
+                        picked.append((part, found[1], book.cite(found[0].hit, found[0].text)))
+                    else:
+                        picked.append((part, None, 0))
             lines.append(line)
             yield line + "\n"
-        summary = _arithmetic(intent, picked, parts, terms)
+        summary = _arithmetic(intent, picked, parts, terms, book)
         if summary:
             lines.append(summary)
             yield summary + "\n"
@@ -102,7 +106,7 @@ class ExtractiveAnswerer:
 
 
 def _arithmetic(intent: Intent, picked: list[tuple[Part, Figure | None, int]], parts: list[Part],
-                terms: list[str]) -> str:
+                terms: list[str], book: CitationBook) -> str:
     """A sum, difference or largest value over the quoted figures, with the inputs and the working."""
     labelled = [(p.label, f, n) for p, f, n in picked if f is not None]
     if len(parts) > 1 and len(labelled) >= 2 and same_unit([f for _, f, _ in labelled]):
@@ -121,17 +125,15 @@ def _arithmetic(intent: Intent, picked: list[tuple[Part, Figure | None, int]], p
         if intent.diff and len(labelled) == 2:
             return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
         return ""
-    if len(parts) == 1 and (intent.diff or intent.sum) and picked:
-        part, _, n = picked[0]
-        top = part.evidence.sentences[0]
-        figs = figures(top.text)
-        if len(figs) >= 2:
-            unit_figs = [f for f in figs if same_unit([f, figs[0]])]
-            if intent.sum and len(unit_figs) >= 2:
-                return f"计算：{total(unit_figs)}（数字均引自[{n}]）。"
-            if intent.diff and len(unit_figs) >= 2:
-                a, b = unit_figs[0], unit_figs[1]
-                return f"计算：{difference(a, b)}（数字均引自[{n}]）。"
+    if len(parts) == 1 and (intent.diff or intent.sum):
+        # Both figures in one quoted sentence ("排查1825件，成功调解1821件" → 1825−1821=4件).
+        for s in select_sentences(parts[0].evidence.sentences, intent):
+            figs = figures(s.text)
+            same = [f for f in figs if same_unit([f, figs[0]])] if figs else []
+            if len(same) >= 2:
+                n = book.cite(s.hit, s.text)
+                working = total(same) if intent.sum else difference(same[0], same[1])
+                return f"计算：{working}（数字引自[{n}]）。"
     return ""
 
 

@@ -101,14 +101,16 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             ev.p_answer = 1.0 if ev.sentences else 0.0
             return Part(label, standalone, ev, intent)
         ev = finder.find(standalone, q_vec, hits, intent, drop)
-        score_answerability(ev, model, year_miss=bool(_missed_years(scope, ev)),
-                            place_miss=bool(scope.unknown_places) and not label)
+        ev.features["outline_match"] = 0.0
         if intent.summary and not intent.name and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id
-            outline = outline_evidence(ev, lexical.chunks_of([top_doc]), weights)
+            outline = outline_evidence(standalone, ev, lexical.chunks_of([top_doc]), weights, q_vec,
+                                       pipe.sentence_vectors)
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline
+        score_answerability(ev, model, year_miss=bool(_missed_years(scope, ev)),
+                            place_miss=bool(scope.unknown_places) and not label)
         return Part(label, standalone, ev, intent)
 
     def observe(part: Part) -> Part:

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from rag.answer.evidence import Evidence, SentenceHit, coverage
-from rag.answer.sentences import sentence_spans
+from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
 _ITEM = re.compile(r"(?:(?<=[。；：:\n])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
 _INTRO = re.compile(r"[:：]\s*$")
+#: The fixed parts of a 工作报告 after its achievements: a question about the future or about shortcomings
+#: is about that part, whatever its topic words ("石狮以后普法想怎么搞" → 下一步工作计划 > 普法, not the
+#: 2024 普法 work).
+_PARTS = (
+    (re.compile(r"以后|今后|下一步|明年|接下来|打算|计划|准备|将来|未来|思路|展望"), re.compile(r"下一步|今后|思路|计划|打算|展望|20\d\d年工作")),
+    (re.compile(r"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在"), re.compile(r"问题|不足|短板|差距|薄弱")),
+)
 #: Generic words of summary questions: they say "a list is wanted", not which section.
 _GENERIC = {"主要", "哪些", "什么", "情况", "工作", "方面", "总结", "概括", "介绍", "做", "干", "搞", "啥"}
-
-
-def _heading_score(weights: dict[str, float], heading: str) -> float:
-    return coverage(weights, heading.lower())
 
 
 def _section_chunks(chunks: list[Chunk], doc_id: str, prefix: list[str]) -> list[Chunk]:
@@ -60,28 +65,55 @@ def _items_in_text(chunk: Chunk) -> list[tuple[int, int]]:
     return spans
 
 
-def outline_evidence(ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, float]) -> Evidence | None:
-    """The points of the section the best evidence sits in, at the heading level the question names."""
+def heading_paths(chunks: list[Chunk]) -> list[str]:
+    """Every section path of these chunks as one line ("七、下一步工作计划 （三）加强法治宣传教育…"),
+    the text whose vector says what a section is about (made at ingest with the sentence vectors)."""
+    out: dict[str, None] = {}
+    for c in chunks:
+        for d in range(1, len(c.section_path) + 1):
+            if c.section_path[0] not in ("导言", "落款"):
+                out.setdefault(" ".join(c.section_path[:d]), None)
+    return list(out)
+
+
+def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, float],
+                     q_vec: np.ndarray | None = None, vectors: SentenceVectors | None = None) -> Evidence | None:
+    """The points of the section the question is about, at the heading level the question names."""
     if not ev.sentences:
         return None
     specific = {t: w for t, w in weights.items() if t not in _GENERIC} or weights
     top = ev.sentences[0].hit
     path = top.chunk.section_path
     doc_chunks = [c for c in doc_chunks if c.doc_id == top.chunk.doc_id]
-    # The section the question is about: the best-matching heading anywhere in the report (a question
-    # about next year's plans matches 三、2025年工作思路 even when the best sentence sits elsewhere),
-    # preferring the best sentence's own headings and, on ties, the broader heading.
-    best: tuple[float, int, tuple[str, ...]] | None = None
+    # The section the question is about: the heading path anywhere in the report that best matches the
+    # question in words (synonyms included) and in meaning (a question about next year's 普法 finds
+    # 七、下一步工作计划 > （三）加强法治宣传教育), preferring the best sentence's own headings and, on ties,
+    # the broader section.
+    prefixes: dict[tuple[str, ...], None] = {}
     for c in doc_chunks:
         for d in range(1, len(c.section_path) + 1):
-            prefix = tuple(c.section_path[:d])
-            if prefix[-1] in ("导言", "落款"):
-                continue
-            own = 0.15 if list(prefix) == path[:d] else 0.0
-            key = (_heading_score(specific, prefix[-1]) + own, -d, prefix)
-            if best is None or key[:2] > best[:2]:
-                best = key
-    if best is None or best[0] < 0.45:
+            if c.section_path[0] not in ("导言", "落款"):
+                prefixes.setdefault(tuple(c.section_path[:d]), None)
+    for asks, heading in _PARTS:
+        if asks.search(question):
+            part = {k for k in prefixes if heading.search(k[0])}
+            if part:
+                prefixes = {k: None for k in prefixes if k[:1] in {p[:1] for p in part}}
+            break
+    if not prefixes:
+        return None
+    keys = list(prefixes)
+    sems = np.zeros(len(keys), dtype=np.float32)
+    if q_vec is not None and vectors is not None:
+        sems = vectors.get([" ".join(k) for k in keys]) @ q_vec
+        sems = sems - float(sems.mean())
+    scored = []
+    for k, sem in zip(keys, sems, strict=True):
+        own = 0.15 if list(k) == path[: len(k)] else 0.0
+        scored.append((coverage(specific, " ".join(k).lower()) + own + 5.0 * float(sem), -len(k), k))
+    best = max(scored)
+    match = best[0]
+    if best[0] < 0.45:
         if not path or path[0] in ("导言", "落款"):
             return None
         prefix = tuple(path)
@@ -112,8 +144,9 @@ def outline_evidence(ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, f
                 points.append(_point(top, c, s, e, len(points)))
     if len(points) < 2:
         return None
+    features = {**ev.features, "outline_match": min(match, 1.5)}
     return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
-                    kind="outline", foreign=ev.foreign, features=ev.features, p_answer=ev.p_answer)
+                    kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
 
 
 def _point(top: ScoredChunk, chunk: Chunk, start: int, end: int, i: int) -> SentenceHit:

@@ -44,8 +44,12 @@ class SentenceVectors:
         self._lock = threading.Lock()
 
     def warm(self, chunks: Iterable[Chunk], batch: int = 64) -> int:
-        """Embed the sentences of these chunks that are not cached yet; returns how many were embedded."""
-        texts = list(dict.fromkeys(chunk_sentences(chunks)))
+        """Embed the sentences (and section paths) of these chunks that are not cached yet; returns how
+        many were embedded."""
+        from rag.answer.outline import heading_paths
+
+        chunks = list(chunks)
+        texts = list(dict.fromkeys(chunk_sentences(chunks) + heading_paths(chunks)))
         keys = [text_key(t) for t in texts]
         have = self.cache.get_many(self.embeddings.name, keys)
         todo = [t for t, k in zip(texts, keys, strict=True) if k not in have]

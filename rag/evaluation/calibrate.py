@@ -109,7 +109,8 @@ def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float) -> Logi
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    # No class weights: the gate's output is read as a probability (reliability diagram, thresholds).
+    model = LogisticRegression(C=c, max_iter=2000)
     model.fit((x - mean) / scale, y)
     return Logistic(list(names), [round(float(v), 5) for v in model.coef_[0]], round(float(model.intercept_[0]), 5),
                     [round(float(v), 5) for v in mean], [round(float(v), 5) for v in scale])
@@ -162,7 +163,7 @@ def reliability(probs: list[float], outcomes: list[int], bins: int = 10) -> list
 
 
 def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = None, c: float = 0.5,
-              target_precision: float = 0.85) -> dict[str, Any]:
+              target_precision: float = 0.9) -> dict[str, Any]:
     from rag.pipeline import Pipeline
 
     items = [(g, [Turn(role, content) for role, content in g.history])  # type: ignore[arg-type]
@@ -188,12 +189,14 @@ def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = Non
     fitted.save(target)
     outcomes = [int(all(contains(ob.answer, m) for m in ob.item.must_contain)) if ob.item.answerable else 0
                 for ob in second]
+    answerable = [int(ob.item.answerable) for ob in second]
     return {
         "n_dev": len(items), "sentence_rows": int(len(ys)), "sentence_positives": int(ys.sum()),
         "gate_rows": int(len(gy)), "gate_positives": int(gy.sum()), **stats,
         "answer_threshold": fitted.answer_threshold, "weak_threshold": fitted.weak_threshold,
         "sentence_model": dict(zip(SENTENCE_FEATURES, sentence.coef, strict=True)),
         "gate_model": dict(zip(GATE_FEATURES, gate.coef, strict=True)),
-        "reliability_dev": reliability(probs, outcomes),
+        "reliability_dev_correct": reliability(probs, outcomes),
+        "reliability_dev_answerable": reliability(probs, answerable),
         "written": str(target),
     }

@@ -121,6 +121,10 @@ class ScopeResolver:
             found.append((start, end, self.known_aliases[rank]))
         return sorted(found)
 
+    def years_of(self, alias: str) -> set[int]:
+        """Reporting years of the reports whose own place this is."""
+        return {y for d in self._own.get(alias, []) if (y := self._by_id[d].year)}
+
     def unknown_places(self, question: str) -> list[str]:
         """Real place names that no document covers or mentions, e.g. a county outside the corpus."""
         if self.gazetteer is None:
