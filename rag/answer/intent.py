@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _NUMBER = re.compile(
-    r"多少|几[个件家次项名人条场所位份万亿批支类起宗]|数量|数字|数据|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
+    r"多少|(?<!哪)几[个件家次项名人条场所位份万亿批支类起宗]|数量|数字|数据|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
     r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
 )
 _NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)

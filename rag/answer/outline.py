@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from rag.answer.evidence import Evidence, SentenceHit, coverage
+from rag.answer.evidence import Evidence, SentenceHit, coverage, is_heading
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.schema import Chunk, ScoredChunk
 
@@ -94,11 +94,13 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         for d in range(1, len(c.section_path) + 1):
             if c.section_path[0] not in ("导言", "落款"):
                 prefixes.setdefault(tuple(c.section_path[:d]), None)
+    restricted = False
     for asks, heading in _PARTS:
         if asks.search(question):
             part = {k for k in prefixes if heading.search(k[0])}
             if part:
                 prefixes = {k: None for k in prefixes if k[:1] in {p[:1] for p in part}}
+                restricted = True
             break
     if not prefixes:
         return None
@@ -112,8 +114,8 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         own = 0.15 if list(k) == path[: len(k)] else 0.0
         scored.append((coverage(specific, " ".join(k).lower()) + own + 5.0 * float(sem), -len(k), k))
     best = max(scored)
-    match = best[0]
-    if best[0] < 0.45:
+    match = max(best[0], 0.45 if restricted else 0.0)
+    if match < 0.45:
         if not path or path[0] in ("导言", "落款"):
             return None
         prefix = tuple(path)
@@ -139,7 +141,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         for c in chunks:
             for s, e in _items_in_text(c):
                 body = c.text[s:e].strip()
-                if len(body) < 4 or body in prefix_l:
+                if len(body) < 4 or is_heading(body, c.section_path):
                     continue
                 points.append(_point(top, c, s, e, len(points)))
     if len(points) < 2:
