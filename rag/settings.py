@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     root_path: str = ""
     allowed_origins: list[str] = Field(default_factory=list)
     max_request_bytes: int = Field(64_000, gt=0)
+    # The admin page (/admin) exists only when this is set; every admin request must carry it.
+    admin_token: SecretStr | None = None
 
     @field_validator("chunk_overlap")
     @classmethod
