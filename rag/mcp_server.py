@@ -41,7 +41,7 @@ def app_base(settings: Settings) -> str:
 def build_mcp(pipeline: Pipeline, base_url: str | None = None) -> MCPServer:
     """The MCP server; every tool is a thin wrapper over the pipeline (run in a worker thread)."""
     from mcp.server.mcpserver import MCPServer
-    from mcp.shared.exceptions import MCPError
+    from mcp.server.mcpserver.exceptions import ToolError
 
     from rag.answer.base import Turn
     from rag.answer.flow import QuestionError
@@ -55,7 +55,7 @@ def build_mcp(pipeline: Pipeline, base_url: str | None = None) -> MCPServer:
         known = {d["doc_id"] for d in pipeline.documents()}
         unknown = [r for r in reports if r not in known]
         if unknown:
-            raise ValueError(f"unknown report ids: {', '.join(unknown[:10])}; call list_reports for the ids")
+            raise ToolError(f"unknown report ids: {', '.join(unknown[:10])}; call list_reports for the ids")
         return reports
 
     @server.tool()
@@ -68,7 +68,7 @@ def build_mcp(pipeline: Pipeline, base_url: str | None = None) -> MCPServer:
             result = pipeline.ask(question, history=[Turn(t.role, t.content) for t in history or []],
                                   doc_ids=check_reports(reports))
         except QuestionError as exc:
-            raise MCPError(code=-32602, message=str(exc)) from exc
+            raise ToolError(str(exc)) from exc
         citations = []
         for c in result.citations:
             d = citation_dict(c)
