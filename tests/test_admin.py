@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from rag.pipeline import Pipeline
 from rag.web.admin import UploadRejected, safe_name
@@ -71,10 +72,11 @@ def test_safe_names():
             safe_name(bad)
 
 
-def test_admin_is_off_without_a_token(pipeline):
-    with app_server(pipeline, pipeline.settings) as url:
-        for path in ("/admin", "/admin/", "/admin/api/reports"):
-            assert fetch("GET", url + path, headers=basic()).status == 404, path
+def test_admin_is_off_without_a_token(admin_pipe):
+    for token in (None, SecretStr("")):
+        with app_server(admin_pipe, admin_pipe.settings.model_copy(update={"admin_token": token})) as url:
+            for path in ("/admin", "/admin/", "/admin/api/reports"):
+                assert fetch("GET", url + path, headers=basic()).status == 404, path
 
 
 def test_every_admin_request_needs_the_token(admin_base, admin_pipe):
@@ -97,7 +99,7 @@ def test_uploads_are_limited_and_stay_in_the_data_folder(admin_base, admin_pipe)
     data_dir = Path(admin_pipe.settings.data_dir)
     before = sorted(p.name for p in data_dir.parent.rglob("*") if p.is_file())
     headers = {**basic(), "X-RAG-Admin": "1"}
-    for name, data, problem in (("evil.exe", b"MZ", "不支持"), ("big.txt", "很长".encode() * 200_000, "上限"),
+    for name, data, problem in (("evil.exe", b"MZ", "不支持"), ("big.txt", b"a" * 220_000, "上限"),
                                 ("empty.txt", b"", "空")):
         body, ctype = multipart(name, data)
         reply = fetch("POST", admin_base + "/admin/api/reports", body, headers={**headers, "Content-Type": ctype})

@@ -240,3 +240,48 @@ def test_feedback_endpoint_and_cli_export(pipeline, tmp_path):
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == before + 1 and lines[-1]["_feedback"]["comment"] == "应该能回答"
     assert FeedbackStore(store_path).since_last_export()["votes"] == 0
+
+
+# -- with an LLM configured ------------------------------------------------------------------------
+def test_openai_api_over_an_llm_answerer(pipeline, shipped_index_dir):
+    """Models: the LLM and extractive. The streamed text ends as the final answer even when the
+    answerer drops a marker the model invented ([9]) or falls back to extractive on an LLM error."""
+    from openai import OpenAI
+
+    from rag.answer.citations import MARKER
+    from rag.pipeline import Pipeline
+    from tests.conftest import make_settings
+    from tests.llm_stub import StubLLM
+
+    with StubLLM() as stub:
+        settings = make_settings(shipped_index_dir, llm_base_url=stub.base_url, llm_model="stub-model",
+                                 llm_timeout_s=5.0)
+        with app_server(Pipeline(settings), settings) as url:
+            client = OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+            assert [m.id for m in client.models.list()] == ["stub-model", "extractive"]
+            def bare(text: str) -> str:
+                return MARKER.sub("", text)
+
+            for mode in ("cite", "error"):
+                stub.mode = mode
+                plain = client.chat.completions.create(model="stub-model",
+                                                       messages=[{"role": "user", "content": LAWYER_Q}])
+                content, annotations = "", []
+                for chunk in client.chat.completions.create(model="stub-model", stream=True,
+                                                            messages=[{"role": "user", "content": LAWYER_Q}]):
+                    content += chunk.choices[0].delta.content or "" if chunk.choices else ""
+                    annotations += (chunk.choices[0].delta.model_extra or {}).get("annotations") or []
+                final = plain.choices[0].message.content
+                # The client keeps what was streamed (an invented [9] stays, unannotated); the text
+                # around the markers is the final answer's.
+                assert "[9]" not in final and bare(content).endswith(bare(final)), (mode, content, final)
+                assert not any(content[a["url_citation"]["start_index"]:].startswith("[9]") for a in annotations)
+                assert annotations and all(content[a["url_citation"]["start_index"]:a["url_citation"]["end_index"]]
+                                           == f"[{a['citation']['n']}]" for a in annotations)
+                assert plain.model_extra["rag"]["answerer"] == ("llm" if mode == "cite" else "extractive-fallback")
+            stub.mode = "error"
+            before = len(stub.requests)
+            extractive = client.chat.completions.create(model="extractive",
+                                                        messages=[{"role": "user", "content": LAWYER_Q}])
+            assert FIRM in extractive.choices[0].message.content and len(stub.requests) == before
+            assert extractive.model_extra["rag"]["answerer"] == "extractive"
