@@ -232,6 +232,9 @@ def test_feedback_endpoint_and_cli_export(pipeline, tmp_path):
     store = FeedbackStore(store_path)
     before = store.since_last_export()["down"]
     store.vote(store.remember(pipeline.ask(OFF_TOPIC), [], "v"), up=False, comment="应该能回答")
+    from rag.evaluation.cli import feedback_since_export
+
+    assert feedback_since_export(settings)["down"] == before + 1  # what `rag eval` reports
     out = tmp_path / "candidates.jsonl"
     env = {**os.environ, "PYTHONPATH": str(REPO), "RAG_INDEX_DIR": str(settings.index_dir)}
     done = subprocess.run([sys.executable, "-m", "rag", "feedback", "export", "--out", str(out)],
@@ -240,6 +243,7 @@ def test_feedback_endpoint_and_cli_export(pipeline, tmp_path):
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == before + 1 and lines[-1]["_feedback"]["comment"] == "应该能回答"
     assert FeedbackStore(store_path).since_last_export()["votes"] == 0
+    assert feedback_since_export(settings)["votes"] == 0
 
 
 # -- with an LLM configured ------------------------------------------------------------------------
