@@ -123,14 +123,14 @@ def pending(partial: str = "") -> str:
 
 
 def actions(answer_id: str | None) -> str:
-    """Copy, 👍 and 👎 under an answer. The answer id rides in a class name (the chat's HTML sanitizer
-    keeps classes); static/chat.js does the rest."""
+    """Copy, 👍 and 👎 under an answer (as words: intranet machines often lack an emoji font). The answer
+    id rides in a class name (the chat's HTML sanitizer keeps classes); static/chat.js does the rest."""
     if not answer_id or not answer_id.isalnum():
         return '<div class="rag-actions"><span class="rag-copy" title="复制回答和出处">复制</span></div>'
     return (
         f'<div class="rag-actions rag-id-{answer_id}"><span class="rag-copy" title="复制回答和出处">复制</span>'
-        '<span class="rag-vote rag-up" title="有帮助">👍</span>'
-        '<span class="rag-vote rag-down" title="没有帮助">👎</span></div>'
+        '<span class="rag-vote rag-up" title="👍 这个回答有帮助">有帮助</span>'
+        '<span class="rag-vote rag-down" title="👎 这个回答没有帮助">没帮助</span></div>'
     )
 
 
