@@ -158,3 +158,23 @@ def test_upload_ask_delete_in_the_browser(admin_base, admin_pipe, tmp_path):
             context.close()
         finally:
             browser.close()
+
+
+def test_reindex_one_report(admin_base):
+    import time
+
+    headers = {**basic(), "X-RAG-Admin": "1"}
+    reply = fetch("POST", admin_base + "/admin/api/reports/ceshi-2024/reindex", b"", headers=headers)
+    assert reply.status == 202
+    job_id = reply.json()["job"]["id"]
+    deadline = time.monotonic() + 120
+    while True:
+        listing = fetch("GET", admin_base + "/admin/api/reports", headers=basic()).json()
+        job = next(j for j in listing["jobs"] if j["id"] == job_id)
+        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert job["state"] == "done" and job["message"].startswith("已索引"), job
+    row = next(r for r in listing["reports"] if r["doc_id"] == "ceshi-2024")
+    assert row["status"] == "indexed" and row["chunks"] > 0
+    assert fetch("POST", admin_base + "/admin/api/reports/nope/reindex", b"", headers=headers).status == 404
