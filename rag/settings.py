@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     root_path: str = ""
     allowed_origins: list[str] = Field(default_factory=list)
     max_request_bytes: int = Field(64_000, gt=0)
+    # The admin page (/admin) exists only when this is set; every admin request must carry it.
+    admin_token: SecretStr | None = None
 
     # Abuse limits and access control (rag.web.access); see the README's security section.
     rate_limit_per_minute: int = Field(30, ge=0, description="Questions per client per minute; 0 turns it off")

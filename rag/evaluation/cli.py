@@ -113,6 +113,13 @@ def check_thresholds(metrics: dict[str, Any], path: Path) -> tuple[bool, str]:
     return ok, "\n".join(lines)
 
 
+def feedback_since_export(settings: Settings) -> dict[str, int]:
+    """Votes cast in the chat since the last export: 👎 ones are candidate gold questions."""
+    from rag.feedback.store import FeedbackStore
+
+    return FeedbackStore(settings.index_dir / "feedback.sqlite").since_last_export()
+
+
 def run_eval_command(args, settings: Settings) -> int:
     gold_path = Path(args.gold)
     out = Path(args.out)
@@ -164,7 +171,10 @@ def run_eval_command(args, settings: Settings) -> int:
         metrics["threshold_check"] = text
         print(text)
         status = 0 if ok else 1
+    metrics["feedback"] = feedback_since_export(settings)
     write_report(metrics, out)
+    fb = metrics["feedback"]
+    print(f"feedback: {fb['votes']} votes since the last `rag feedback export` ({fb['up']} 👍, {fb['down']} 👎)")
     overall = metrics["systems"]["system"]["overall"]
     print(json.dumps({name: m["overall"] for name, m in metrics["systems"].items()}, indent=1))
     print(f"report: {out / 'report.md'}; system answer accuracy {overall['answer_accuracy']}")
