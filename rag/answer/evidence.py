@@ -117,11 +117,12 @@ def is_heading(sentence: str, path: list[str]) -> bool:
 
 
 def typed_match(intent: Intent, sentence: str) -> float:
+    """+1 when the sentence holds the kind of answer asked for, −1 when it cannot, 0 when none is asked."""
     if intent.number:
-        return 1.0 if _DIGIT.search(sentence) else 0.0
+        return 1.0 if _DIGIT.search(sentence) else -1.0
     if intent.name:
-        return 1.0 if _NAMEISH.search(sentence) else 0.0
-    return 1.0
+        return 1.0 if _NAMEISH.search(sentence) else -1.0
+    return 0.0
 
 
 def years_in(text: str) -> set[int]:

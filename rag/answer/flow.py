@@ -91,7 +91,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     lexical = pipe.lexical
     drop = _place_words(scope) + ["报告", "年度"]
     weights = term_weights([t for t in finder_terms(standalone, drop)])
-    q_vec = _unit(retriever.embed_query(normalize_query(standalone)))
+    # A follow-up's meaning includes the previous topic ("他们一共翻了多少本？" is about 执法案卷): the
+    # search text carries it, for retrieval and for ranking sentences alike.
+    q_vec = _unit(retriever.embed_query(normalize_query(resolved.search)))
     field = asked_field(standalone)
     catalog = {d["doc_id"]: d for d in pipe.documents()}
 
@@ -100,7 +102,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             ev = metadata_evidence(field, hits, lexical.chunks_of(docs))
             ev.p_answer = 1.0 if ev.sentences else 0.0
             return Part(label, standalone, ev, intent)
-        ev = finder.find(standalone, q_vec, hits, intent, drop)
+        ev = finder.find(resolved.search, q_vec, hits, intent, drop)
         ev.features["outline_match"] = 0.0
         if intent.summary and not intent.name and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id
