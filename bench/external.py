@@ -435,6 +435,10 @@ def run_corpus(name: str, args) -> dict[str, Any]:
             rows.append(row)
             if (i + 1) % 25 == 0:
                 print(f"[{name}] {i + 1}/{len(questions)} asked", flush=True)
+    return summarise(name, rows, meta, args, ingest_s=round(ingest_s, 1), bm25_chunks=len(bm25.chunks))
+
+
+def summarise(name: str, rows: list[dict], meta: dict, args, **extra) -> dict[str, Any]:
     cats = Counter(r["system"]["category"] for r in rows if r["system"]["category"])
     examples: dict[str, list] = {}
     for r in rows:
@@ -443,11 +447,18 @@ def run_corpus(name: str, args) -> dict[str, Any]:
             examples[c].append({"q": r["question"], "gold": r["answers"][:2], "answer": r["answer"][:120],
                                 "unknown_places": r["diag"].get("unknown_places"), "rank": r["system"].get("rank")})
     return {
-        "corpus": name, "meta": meta, "quick": args.quick, "ingest_s": round(ingest_s, 1),
+        "corpus": name, "meta": meta, "quick": args.quick, **extra,
         "system": aggregate([r["system"] for r in rows]), "bm25": aggregate([r["bm25"] for r in rows]),
         "failure_categories": dict(cats.most_common()), "examples": examples,
-        "bm25_chunks": len(bm25.chunks),
     }
+
+
+def from_rows(name: str, args) -> dict[str, Any]:
+    """The summary of rows already written (an interrupted run, or a re-read without asking)."""
+    out = EXT / name
+    meta = json.loads((out / "corpus.json").read_text(encoding="utf-8"))
+    rows = [json.loads(ln) for ln in (out / f"rows-{args.label}.jsonl").read_text(encoding="utf-8").splitlines() if ln]
+    return summarise(name, rows, meta, args, from_rows=True)
 
 
 def table(summary: dict) -> str:
@@ -471,13 +482,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="~50 questions per corpus (45 answerable, 5 not)")
     ap.add_argument("--label", default="", help="names the rows and summary files (default: quick/full)")
     ap.add_argument("--resume", action="store_true", help="keep rows of an interrupted run with this label")
+    ap.add_argument("--from-rows", action="store_true", help="only summarise the rows files of this label")
     ap.add_argument("--rebuild-corpus", action="store_true", help="rebuild data and questions (then re-ingests)")
     args = ap.parse_args(argv)
     args.label = args.label or ("quick" if args.quick else "full")
     clean_env()
     names = ["crud", "cmrc"] if args.corpus == "all" else [args.corpus]
-    summary = {"machine": machine(), "label": args.label, "corpora": [run_corpus(n, args) for n in names]}
-    write_json(EXT / f"summary-{args.label}.json", summary)
+    summary = {"machine": machine(), "label": args.label, "corpora": [(from_rows if args.from_rows else run_corpus)(n, args) for n in names]}
+    if not args.from_rows:
+        write_json(EXT / f"summary-{args.label}.json", summary)
     print(json.dumps({"machine": summary["machine"]}, ensure_ascii=False))
     print(table(summary))
     for c in summary["corpora"]:
