@@ -18,7 +18,7 @@ the product's index) and reused by later runs, so a re-run after changing the an
   Unanswerable questions are real questions of the same files whose every supporting pool article
   is left out of the corpus, and whose answer occurs in no corpus article.
 * ``cmrc``: CMRC 2018 dev set (ymcui/cmrc2018, CC BY-SA 4.0), Wikipedia paragraphs. One question
-  per paragraph for 200 paragraphs, 100 more paragraphs as distractors. Unanswerable questions are
+  per paragraph for 150 paragraphs, 50 more paragraphs as distractors. Unanswerable questions are
   questions of paragraphs left out of the corpus whose answers occur in no corpus document.
 
 Both the product (``Pipeline.ask`` with its default settings: extractive answerer, refusal gate) and a
@@ -218,7 +218,7 @@ def build_crud(repo: Path, out: Path, n_answerable: int = 150, n_unanswerable: i
 
 
 # -- corpus 2: CMRC 2018 (Wikipedia reading comprehension) --------------------------------------------------
-def build_cmrc(repo: Path, out: Path, n_answerable: int = 200, n_distractors: int = 100,
+def build_cmrc(repo: Path, out: Path, n_answerable: int = 150, n_distractors: int = 50,
                n_unanswerable: int = 20) -> dict[str, Any]:
     rng = random.Random(SEED)
     data = json.loads(read_source(repo, "squad-style-data/cmrc2018_dev.json"))["data"]
