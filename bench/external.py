@@ -411,7 +411,7 @@ def run_corpus(name: str, args) -> dict[str, Any]:
     t0 = time.perf_counter()
     report = pipe.ingest(progress=None)
     ingest_s = time.perf_counter() - t0
-    print(f"[{name}] index ready in {ingest_s:.0f} s ({report})", flush=True)
+    print(f"[{name}] index ready in {ingest_s:.0f} s: {report.summary()}", flush=True)
     bm25 = PlainBM25(out / "data")
 
     rows_path = out / f"rows-{args.label}.jsonl"
