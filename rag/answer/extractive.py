@@ -33,8 +33,8 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
     if not sentences:
         return []
     best = sentences[0]
-    limit = 1 if foreign else (4 if intent.list else 2)
-    margin = 1.5 if intent.list else 0.8  # in logits of the sentence model
+    limit = 1 if foreign else (4 if intent.list else 3)
+    margin = 1.5 if intent.list else 1.0  # in logits of the sentence model
     chosen = [best]
     for s in sentences[1:]:
         if len(chosen) >= limit:

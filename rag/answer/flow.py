@@ -225,8 +225,8 @@ def _place_label(doc: dict, doc_id: str) -> str:
 
 def _missed_years(scope: Scope, ev: Evidence) -> list[int]:
     """Years the question asks about that neither the best evidence's report nor its sentences cover."""
-    if not scope.years or not ev.sentences:
-        return []
+    if not scope.years or not ev.sentences or ev.sentences[0].hit.chunk.year is None:
+        return []  # a report with no year in its metadata cannot tell
     covered: set[int] = set()
     for s in ev.sentences[:3]:
         c = s.hit.chunk

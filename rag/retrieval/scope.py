@@ -165,7 +165,8 @@ class ScopeResolver:
         candidates = sorted({d for g in groups for d in g}) if groups else [d.doc_id for d in self.docs]
         if scope.years:
             wanted = set(candidates)
-            by_year = [d.doc_id for d in self.docs if d.doc_id in wanted and d.year in scope.years]
+            # A report without a year in its metadata (a news article, a web page) is never excluded by year.
+            by_year = [d.doc_id for d in self.docs if d.doc_id in wanted and (d.year in scope.years or d.year is None)]
             if by_year and len(by_year) < len(candidates):
                 candidates = by_year
                 kept = set(by_year)
