@@ -152,13 +152,15 @@ def write_pdf(docx_path: Path, out: Path) -> None:
         shutil.move(str(Path(tmp) / (docx_path.stem + ".pdf")), out)
 
 
-def write_scan(pdf: Path, out: Path, dpi: int = 150) -> None:
+def write_scan(pdf: Path, out: Path, dpi: int = 150, last_page: int | None = None) -> None:
     from PIL import Image
 
     if not shutil.which("pdftoppm"):
         raise SystemExit("pdftoppm not found: apt-get install -y poppler-utils")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), f"{tmp}/p"], check=True, timeout=300)
+        pages = ["-l", str(last_page)] if last_page else []
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", *pages, str(pdf), f"{tmp}/p"], check=True,
+                       timeout=300)
         pages = [Image.open(p).convert("L") for p in sorted(Path(tmp).glob("p-*.png"))]
         pages[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.conversation import resolve_follow_up
 from rag.answer.evidence import Evidence, SentenceHit, embedding_evidence, find_evidence, outline_evidence
+from rag.answer.gaps import failed_report_notice
 from rag.answer.metadata import Field, asked_field, find_field_lines
 from rag.answer.refusal import is_cross_language, refusal_text, should_refuse
 from rag.retrieval.scope import Scope, aliases
@@ -113,9 +114,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             "foreign": round(min(p.evidence.foreign for p in parts), 4),
         },
     )
+    # A place whose report failed to ingest is named as such, not "not covered" (rag.answer.gaps).
+    gap = failed_report_notice(retriever.resolver.unknown_places(standalone), pipe.failures()) \
+        if retriever.resolver is not None else ""
     if not answerable:
         result.refused = True
-        result.answer = refusal_text(standalone, scope, parts, settings.answerer_name)
+        result.answer = gap or refusal_text(standalone, scope, parts, settings.answerer_name)
         result.answerer = "refusal"
         yield result.answer
     else:
@@ -137,6 +141,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         result.notice = draft.notice or (
             CROSS_LANGUAGE_NOTICE if any(p.evidence.kind == "multilingual" for p in answerable) else ""
         )
+        if gap:
+            result.notice = f"{gap}\n{result.notice}".strip()
         result.unsupported = draft.unsupported
         result.answerer = draft.answerer
         result.refused = draft.answerer != "extractive" and "没有找到" in text and not draft.citations

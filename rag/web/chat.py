@@ -35,7 +35,8 @@ def respond(pipeline: Pipeline, question: str, chat: list[Message], turns: list[
     try:
         for event in pipeline.stream(question, history=turns[-MAX_TURNS:], doc_ids=doc_ids or None):
             if isinstance(event, AnswerResult):
-                chat[-1] = {"role": "assistant", "content": render.answer(event)}
+                page_base = pipeline.settings.root_path.rstrip("/") + "/api/page"
+                chat[-1] = {"role": "assistant", "content": render.answer(event, page_base=page_base)}
                 turns = [*turns, Turn("user", event.question), Turn("assistant", event.answer)]
             else:
                 partial += event
