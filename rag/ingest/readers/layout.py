@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from rag.ingest.readers.base import Paragraph
 
 # Printed page numbers and running footers: "— 3 —", "- 3 -", "第3页 共9页", "3/9".
-_PAGE_NUMBER = re.compile(r"^[-—–－~～\s]*\d{1,4}[-—–－~～\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$|^\d{1,4}\s*/\s*\d{1,4}$")
+# OCR reads the dashes of "— 3 —" as 一.
+_PAGE_NUMBER = re.compile(r"^[-—–－~～一\s]*\d{1,4}[-—–－~～一\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$|^\d{1,4}\s*/\s*\d{1,4}$")
 
 
 @dataclass
@@ -63,6 +64,15 @@ def _join(a: str, b: str) -> str:
     return a + (" " if a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum() else "") + b
 
 
+_LEAD = re.compile(r"^.[”’」』）》〕】，。、；：！？…]*(?:[“‘《（〔【]?[0-9A-Za-z.%]+[”’》）〕】，。、]*)?")
+
+
+def _lead_width(text: str, size: float) -> float:
+    """Printed width of a line's first unbreakable piece: a character, closing punctuation, a number."""
+    lead = m.group(0) if (m := _LEAD.match(text.strip())) else ""
+    return sum(0.55 * size if ch.isascii() else size for ch in lead)
+
+
 def paragraphs(pages: list[list[Line]]) -> list[Paragraph]:
     """Paragraphs of a document given its lines page by page (each page's lines top to bottom)."""
     lines = [ln for page in pages for ln in page if ln.text.strip() and not _PAGE_NUMBER.match(ln.text.strip())]
@@ -90,7 +100,9 @@ def paragraphs(pages: list[list[Line]]) -> list[Paragraph]:
             indented = ln.x0 > left + 0.8 * size
             prev_big = prev.height > 1.2 * size
             prev_body = prev.x0 < left + 2.5 * size  # not a centred or right-aligned line
-            prev_full = prev.x1 >= right - 1.2 * size or (indent_style and right - prev.x1 < 4 * size)
+            # A line also ends short when the next line's first unbreakable piece ("办”，2024") did not fit.
+            room = _lead_width(ln.text, size) + 1.2 * size
+            prev_full = right - prev.x1 < (max(room, 4 * size) if indent_style else room)
             gap = ln.top - prev.top if ln.page == prev.page else pitch
             if big and prev_big and ln.page == prev.page and gap < 1.8 * max(ln.height, prev.height) \
                     and abs(ln.height - prev.height) < 0.2 * ln.height:
