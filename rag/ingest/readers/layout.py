@@ -12,6 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from rag.ingest.clean import _continues, normalize_line
 from rag.ingest.readers.base import Paragraph
 
 # Printed page numbers and running footers: "— 3 —", "- 3 -", "第3页 共9页", "3/9".
@@ -103,6 +104,10 @@ def paragraphs(pages: list[list[Line]]) -> list[Paragraph]:
             # A line also ends short when the next line's first unbreakable piece ("办”，2024") did not fit.
             room = _lead_width(ln.text, size) + 1.2 * size
             prev_full = right - prev.x1 < (max(room, 4 * size) if indent_style else room)
+            if not indent_style and not prev_full:
+                # Without first-line indents a short line may still be a sentence cut by a page break:
+                # the punctuation rules of plain text decide.
+                prev_full = _continues(normalize_line(prev.text), normalize_line(ln.text))
             gap = ln.top - prev.top if ln.page == prev.page else pitch
             if big and prev_big and ln.page == prev.page and gap < 1.8 * max(ln.height, prev.height) \
                     and abs(ln.height - prev.height) < 0.2 * ln.height:
