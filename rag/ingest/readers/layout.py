@@ -13,6 +13,7 @@ import statistics
 from dataclasses import dataclass
 
 from rag.ingest.clean import _continues, normalize_line
+from rag.ingest.headings import heading_level
 from rag.ingest.readers.base import Paragraph
 
 # Printed page numbers and running footers: "— 3 —", "- 3 -", "第3页 共9页", "3/9".
@@ -112,7 +113,8 @@ def paragraphs(pages: list[list[Line]]) -> list[Paragraph]:
             if big and prev_big and ln.page == prev.page and gap < 1.8 * max(ln.height, prev.height) \
                     and abs(ln.height - prev.height) < 0.2 * ln.height:
                 new = False  # a title set over several lines
-            elif not indented and prev_body and prev_full and not big and not prev_big and gap < 1.6 * pitch:
+            elif not indented and prev_body and prev_full and not big and not prev_big and gap < 1.6 * pitch \
+                    and (indent_style or heading_level(normalize_line(ln.text)) is None):
                 new = False
         text = ln.text.strip()
         if new or not out:
