@@ -154,6 +154,11 @@ def test_citations_carry_the_page_of_the_quote(pdf_pipeline):
         assert c.page and c.source_type == "pdf"
         quote = match_key(c.quote.split("……")[0])[:15]
         assert quote in _pdf_page_text(data / f"{c.doc}.pdf", c.page)
+    from rag.web import render
+
+    html = render.answer(result)  # what the chat shows: the page, and a link to the original page
+    first = result.citations[0]
+    assert f"第{first.page}页" in html and f"/api/page/{first.doc}/{first.page}.png?q=" in html
     as_json = result.to_dict()
     assert all(isinstance(c["page"], int) for c in as_json["citations"])
     assert all(r["page"] for r in as_json["retrieved"])
@@ -172,6 +177,13 @@ def test_failed_report_is_named_everywhere(pdf_pipeline, capsys):
     assert "shishi-2024.pdf" in out and "OCR" in out
 
 
+def _yellow(image) -> int:
+    import numpy as np
+
+    px = np.asarray(image.convert("RGB")).astype(int)
+    return int(((px[..., 0] > 200) & (px[..., 1] > 180) & (px[..., 2] < 150)).sum())
+
+
 def test_api_serves_pages_and_lists_failures(pdf_pipeline):
     from PIL import Image
 
@@ -183,11 +195,10 @@ def test_api_serves_pages_and_lists_failures(pdf_pipeline):
         c = answer["citations"][0]
         reply = fetch("GET", f"{url}/api/page/{c['doc']}/{c['page']}.png?q={quote(c['quote'])}")
         assert reply.status == 200 and reply.headers["content-type"] == "image/png"
-        image = Image.open(io.BytesIO(reply.body)).convert("RGB")
-        yellow = sum(1 for r, g, b in image.getdata() if r > 200 and g > 180 and b < 150)
+        yellow = _yellow(Image.open(io.BytesIO(reply.body)))
         assert yellow > 500  # the quote is highlighted
-        plain = Image.open(io.BytesIO(fetch("GET", f"{url}/api/page/{c['doc']}/{c['page']}.png").body)).convert("RGB")
-        assert sum(1 for r, g, b in plain.getdata() if r > 200 and g > 180 and b < 150) < yellow // 10
+        plain = Image.open(io.BytesIO(fetch("GET", f"{url}/api/page/{c['doc']}/{c['page']}.png").body))
+        assert _yellow(plain) < yellow // 10
         for bad in (f"/api/page/{c['doc']}/999.png", "/api/page/..%2F..%2Fetc%2Fpasswd/1.png", "/api/page/nope/1.png"):
             assert fetch("GET", url + bad).status == 404
 
