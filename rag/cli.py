@@ -55,17 +55,27 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_docs(args, settings: Settings) -> int:
-    docs = _existing_index(settings).documents()
+    pipe = _existing_index(settings)
+    docs = pipe.documents()
+    failures = pipe.failures()
     if args.json:
+        # Failed files go to stderr so stdout stays the documents list scripts already parse.
         print(json.dumps(docs, ensure_ascii=False, indent=2))
+        if failures:
+            print(json.dumps({"failed": [f.public() for f in failures]}, ensure_ascii=False), file=sys.stderr)
         return 0
     if not docs:
         print("no documents indexed yet: run `rag ingest`")
-        return 0
     for d in docs:
-        print(f"{d['doc_id']}  [{d['chunks']} chunks]  {d.get('title', '')}")
-        extras = [f"{k}: {d[k]}" for k in ("issuer", "doc_number", "date", "year", "place") if d.get(k)]
+        ocr = " (OCR)" if d.get("ocr") else ""
+        print(f"{d['doc_id']}  [{d['chunks']} chunks]{ocr}  {d.get('title', '')}")
+        extras = [f"{k}: {d[k]}" for k in ("issuer", "doc_number", "date", "year", "place", "source_type", "pages")
+                  if d.get(k)]
         print("    " + " | ".join(extras))
+    if failures:
+        print(f"\nnot readable ({len(failures)}):")
+        for f in failures:
+            print(f"  {f.file}: {f.reason}")
     return 0
 
 
@@ -105,7 +115,8 @@ def cmd_ask(args, settings: Settings) -> int:
         for r in result.retrieved[:3]:
             print(f"  - {r.chunk.title}｜{r.chunk.section}\n    {r.chunk.text[:120]}")
     for c in result.citations:
-        print(f"[{c.n}] {c.title}｜{c.section}\n    “{c.quote}”")
+        page = f"｜第{c.page}页" if c.page else ""
+        print(f"[{c.n}] {c.title}｜{c.section}{page}\n    “{c.quote}”")
     print(f"\n({result.latency_ms:.0f} ms)")
     return 0
 

@@ -15,6 +15,7 @@ from rag.answer.model import AnswerModel
 from rag.answer.sentences import SentenceVectors
 from rag.embeddings import NamedEmbeddings, build_embeddings
 from rag.embeddings.cache import CachedEmbedder, EmbeddingCache
+from rag.ingest.failures import Failure, FailureLog
 from rag.ingest.indexer import Indexer, IngestReport
 from rag.retrieval.gazetteer import Gazetteer
 from rag.retrieval.hybrid import HybridRetriever, RetrievalResult
@@ -25,6 +26,8 @@ from rag.schema import AnswerResult
 from rag.settings import Settings
 from vectorstore.base import StoreUnavailable
 from vectorstore.chroma import ChromaChunkStore
+
+EMPTY_INDEX_NOTICE = "索引中还没有任何报告（或报告均未能读取），无法回答。请先运行 rag ingest 收录报告。"
 
 
 class Pipeline:
@@ -122,8 +125,8 @@ class Pipeline:
             return Indexer(
                 self.store, CachedEmbedder(self.embeddings, self.embedding_cache), self.lexical,
                 chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, heading_header=s.heading_header,
-                max_file_bytes=int(s.max_file_mb * 1024 * 1024),
-                max_unpacked_bytes=int(s.max_unpacked_mb * 1024 * 1024), file_timeout_s=s.ingest_file_timeout_s,
+                max_file_bytes=int(s.max_file_mb * 1024 * 1024), read_options=s.read_options,
+                failure_log=FailureLog(s.index_dir), file_timeout_s=s.ingest_file_timeout_s,
             )
 
         return self._get("indexer", make)
@@ -196,6 +199,10 @@ class Pipeline:
                     gazetteer=self._get("gazetteer", Gazetteer), mentioned=lexical.mentions,
                 )
 
+    def failures(self) -> list[Failure]:
+        """Files the last ingest runs could not read, with the reason (see ``rag.ingest.failures``)."""
+        return FailureLog(self.settings.index_dir).load()
+
     def documents(self) -> list[dict[str, Any]]:
         self._refresh()
         return list(self._catalog)
@@ -220,7 +227,12 @@ class Pipeline:
         from rag.answer.flow import answer_flow
 
         self._refresh()
-        yield from answer_flow(self, question, history or [], doc_ids, k or self.settings.retrieve_k)
+        empty = not self._catalog
+        for event in answer_flow(self, question, history or [], doc_ids, k or self.settings.retrieve_k):
+            if empty and isinstance(event, AnswerResult):
+                # Every question is refused then: say why, rather than "the reports do not say".
+                event.notice = f"{EMPTY_INDEX_NOTICE}\n{event.notice}".strip()
+            yield event
 
 
 def build_pipeline(settings: Settings | None = None) -> Pipeline:

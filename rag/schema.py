@@ -21,6 +21,9 @@ class Chunk:
     title: str = ""
     year: int | None = None
     embed_text: str = ""  # what the embedder sees: header + text
+    page: int | None = None  # page the chunk starts on (PDF, OFD, scans)
+    page_marks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) where pages start
+    source_type: str = ""  # "pdf", "docx", "html", "txt", …
 
     @property
     def id(self) -> str:
@@ -29,6 +32,14 @@ class Chunk:
     @property
     def section(self) -> str:
         return SECTION_SEP.join(self.section_path)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the character at ``offset`` in this chunk's text."""
+        page = self.page
+        for start, p in self.page_marks:
+            if start <= offset:
+                page = p
+        return page
 
     def to_metadata(self, doc_hash: str, n_chunks: int) -> dict[str, Any]:
         return {
@@ -41,6 +52,9 @@ class Chunk:
             "year": self.year or 0,
             "doc_hash": doc_hash,
             "n_chunks": n_chunks,
+            "page": self.page or 0,
+            "page_marks": ";".join(f"{o}:{p}" for o, p in self.page_marks),
+            "source_type": self.source_type,
         }
 
     @classmethod
@@ -55,6 +69,9 @@ class Chunk:
             end=int(meta.get("end", 0)),
             title=meta.get("title", ""),
             year=int(meta["year"]) or None if meta.get("year") else None,
+            page=int(meta.get("page") or 0) or None,
+            page_marks=[(int(o), int(p)) for o, p in (m.split(":") for m in str(meta.get("page_marks") or "").split(";") if ":" in m)],
+            source_type=str(meta.get("source_type") or ""),
         )
 
 
@@ -74,6 +91,7 @@ class ScoredChunk:
             "text": c.text,
             "score": round(float(self.score), 6),
             "chunk_id": c.id,
+            "page": c.page,
             "dense": None if self.dense is None else round(float(self.dense), 6),
             "lexical": None if self.lexical is None else round(float(self.lexical), 6),
         }
@@ -89,6 +107,8 @@ class Citation:
     text: str
     score: float
     chunk_id: str = ""
+    page: int | None = None  # page of the quote (PDF, OFD, scans); None for formats without pages
+    source_type: str = ""  # "pdf" when the original page can be shown
 
 
 @dataclass

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # to embed and its text several times its size in memory).
     max_file_mb: float = Field(20.0, gt=0)
 
+    # Reading: OCR for scanned PDFs and images (RapidOCR, models inside the wheel); a PDF page with fewer
+    # characters than this is treated as an image.
+    ocr: bool = True
+    ocr_min_chars_per_page: int = Field(20, ge=0)
+
     # Chunking
     chunk_size: int = Field(400, ge=80, le=1500)
     chunk_overlap: int = Field(60, ge=0, le=400)
@@ -130,6 +135,13 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.index_dir / "chroma"
+
+    @property
+    def read_options(self):
+        from rag.ingest.readers.base import ReadOptions
+
+        return ReadOptions(ocr=self.ocr, ocr_min_chars_per_page=self.ocr_min_chars_per_page,
+                           max_unpacked_bytes=int(self.max_unpacked_mb * 1024 * 1024))
 
     @property
     def answerer_name(self) -> str:

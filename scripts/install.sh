@@ -9,12 +9,15 @@ PY=${PYTHON:-python3}
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 if [ "${1:-}" = "test" ]; then
-  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "droid\|noto.*cjk\|wqy\|uming"; then
+  # soffice and pdftoppm build the 公文 PDF and scan fixtures of the format tests (tests/test_office_formats.py).
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 \
+      || ! command -v pdftoppm >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
     if [ "$(id -u)" = "0" ]; then
-      (apt-get update -qq && apt-get install -y -qq chromium fonts-droid-fallback fontconfig >/dev/null) \
-        || echo "warning: could not install chromium / CJK fonts; browser and PDF tests will be skipped" >&2
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+        fonts-droid-fallback fonts-noto-cjk fontconfig libreoffice-writer-nogui poppler-utils >/dev/null) \
+        || echo "warning: could not install chromium / LibreOffice / poppler / CJK fonts; browser and format tests will be skipped" >&2
     else
-      echo "warning: run as root (or install chromium and fonts-droid-fallback) for browser and PDF tests" >&2
+      echo "warning: run as root (or install chromium, libreoffice-writer-nogui, poppler-utils, fonts-noto-cjk) for browser and format tests" >&2
     fi
   fi
   python -m pip install -q "torch==2.13.0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.schema import Citation, ScoredChunk
+from rag.schema import Chunk, Citation, ScoredChunk
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 # A marker written after the full stop ("…完成了。[1]") still belongs to that sentence.
@@ -34,10 +34,19 @@ class CitationBook:
             text=c.text,
             score=round(float(hit.score), 6),
             chunk_id=c.id,
+            page=_quote_page(c, quote),
+            source_type=c.source_type,
         )
         self.citations.append(citation)
         self._by_chunk[c.id] = citation
         return citation.n
+
+
+def _quote_page(chunk: Chunk, quote: str) -> int | None:
+    """The page the quote starts on (a chunk may run over a page break)."""
+    first = quote.split("……")[0].strip()
+    at = chunk.text.find(first[:20]) if first else -1
+    return chunk.page_at(max(at, 0))
 
 
 def validate_markers(answer: str, n_sources: int) -> tuple[str, set[int], list[str]]:

@@ -16,6 +16,7 @@ import numpy as np
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import Evidence, SentenceHit, score_answerability, term_weights, years_in
+from rag.answer.gaps import failed_report_notice
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
 from rag.answer.outline import outline_evidence
@@ -164,9 +165,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             "unknown_place": float(bool(scope.unknown_places)),
         },
     )
+    # A place whose report failed to ingest is named as such, not "not covered" (rag.answer.gaps).
+    gap = failed_report_notice(retriever.resolver.unknown_places(standalone), pipe.failures()) \
+        if retriever.resolver is not None else ""
     if not answerable:
         result.refused = True
-        result.answer = refusal_text(scope, year_miss=_missed_years(scope, best.evidence))
+        result.answer = gap or refusal_text(scope, year_miss=_missed_years(scope, best.evidence))
         result.answerer = "refusal"
         yield result.answer
     else:
@@ -192,6 +196,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         if any(p.weak for p in answerable) and draft.answerer != "llm":
             notices.append(WEAK_NOTICE)
         result.notice = " ".join(n for n in notices if n)
+        if gap:
+            result.notice = f"{gap}\n{result.notice}".strip()
         result.unsupported = draft.unsupported
         result.answerer = draft.answerer
         result.refused = draft.refused

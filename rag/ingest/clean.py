@@ -46,6 +46,8 @@ _PAREN = re.compile(r"\(([^()\n]{0,80})\)")
 class CleanResult:
     text: str
     dropped: list[str] = field(default_factory=list)
+    # Per line of ``text``: (offset in line, page) where a page starts; empty lists without page marks.
+    page_marks: list[list[tuple[int, int]]] = field(default_factory=list)
 
 
 def _normalize_chars(text: str) -> str:
@@ -105,29 +107,47 @@ def _continues(prev: str, line: str) -> bool:
     return len(prev) >= 16 and (bool(CJK_RE.match(last)) or last.isdigit()) and "。" in prev + line
 
 
+def _title_continues(prev: str, line: str) -> bool:
+    """A title set over two lines: "XX市人民政府关于" / "2024年度法治政府建设情况的报告"."""
+    return (len(prev) <= 40 and prev.endswith("关于") and "报告" in line and len(line) <= 50
+            and not any(p in prev + line for p in "。：；"))
+
+
 def clean_line(line: str) -> str:
     """One line as ``clean_text`` writes it: to match lines known from the source format (DOCX headings)."""
     return normalize_line(_normalize_chars(line).replace("\n", " "))
 
 
-def clean_text(raw: str, standalone: Collection[str] = ()) -> CleanResult:
+def clean_text(raw: str, standalone: Collection[str] = (), page_marks: list[list[tuple[int, int]]] | None = None,
+               paragraphs_known: bool = False) -> CleanResult:
     """Cleaned text: one paragraph per line, no blank lines; dropped furniture lines are reported.
 
     ``standalone``: cleaned lines never joined with their neighbours (headings known from DOCX styles).
+    ``page_marks``: per raw line, where pages start (from the reader); carried to the cleaned lines.
+    ``paragraphs_known``: the reader rebuilt paragraphs from layout, so only a split title is rejoined.
     """
-    lines = [normalize_line(x) for x in _normalize_chars(raw).split("\n")]
+    raw_lines = _normalize_chars(raw).split("\n")
+    lines = [normalize_line(x) for x in raw_lines]
     keep_apart = set(standalone)
     kept: list[str] = []
+    marks: list[list[tuple[int, int]]] = []
     dropped: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if not line:
             continue
         if is_junk(line):
             dropped.append(line)
             continue
-        if kept and kept[-1] not in keep_apart and line not in keep_apart and _continues(kept[-1], line):
-            joiner = " " if kept[-1][-1].isascii() and line[0].isascii() else ""
-            kept[-1] = kept[-1] + joiner + line
+        own = [(min(o, len(line)), p) for o, p in page_marks[i]] if page_marks and i < len(page_marks) else []
+        prev = kept[-1] if kept else ""
+        joins = prev and prev not in keep_apart and line not in keep_apart and (
+            _title_continues(prev, line) or (not paragraphs_known and _continues(prev, line)))
+        if joins:
+            joiner = " " if prev[-1].isascii() and line[0].isascii() else ""
+            shift = len(prev) + len(joiner)
+            kept[-1] = prev + joiner + line
+            marks[-1].extend((o + shift, p) for o, p in own if not marks[-1] or marks[-1][-1][1] != p)
         else:
             kept.append(line)
-    return CleanResult(text="\n".join(kept), dropped=dropped)
+            marks.append(own)
+    return CleanResult(text="\n".join(kept), dropped=dropped, page_marks=marks if page_marks else [])

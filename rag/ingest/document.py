@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.ingest.chunker import chunk_document
 from rag.ingest.clean import clean_line, clean_text
 from rag.ingest.metadata import DocMetadata, extract_metadata
-from rag.ingest.readers import MAX_UNPACKED_BYTES, read_document
+from rag.ingest.readers import ReadOptions, read_document
 from rag.ingest.structure import FRONT, Section, parse_sections
 from rag.schema import Chunk
 
@@ -24,6 +24,8 @@ class ParsedDocument:
     sections: list[Section]
     chunks: list[Chunk]
     dropped_lines: list[str]
+    ocr: bool = False
+    source_type: str = ""
 
 
 def doc_id_for(path: Path) -> str:
@@ -40,13 +42,14 @@ def file_hash(path: Path) -> str:
 
 def parse_document(
     path: Path, chunk_size: int = 400, chunk_overlap: int = 60, header: bool = True, content_hash: str | None = None,
-    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    options: ReadOptions | None = None,
 ) -> ParsedDocument:
     """Parse one report file. Raises ReadError for files that cannot be read."""
-    raw = read_document(path, max_unpacked_bytes)
+    raw = read_document(path, options)
     # DOCX heading styles are known by their text: match it as the cleaner rewrites it.
     heading_levels = {clean_line(k): v for k, v in raw.heading_levels.items()}
-    cleaned = clean_text(raw.text, standalone=heading_levels)
+    cleaned = clean_text(raw.text, standalone=heading_levels, page_marks=raw.page_marks,
+                         paragraphs_known=raw.page_marks is not None)
     sections = parse_sections(cleaned.text, heading_levels)
     front = next((s for s in sections if s.path == [FRONT]), None)
     body_start_line = cleaned.text[: front.end].count("\n") + 1 if front else 0
@@ -55,6 +58,9 @@ def parse_document(
     chunks = chunk_document(
         doc_id, cleaned.text, sections, meta.title, meta.year, size=chunk_size, overlap=chunk_overlap, header=header
     )
+    _assign_pages(chunks, cleaned.text, cleaned.page_marks)
+    for c in chunks:
+        c.source_type = raw.source_type
     return ParsedDocument(
         doc_id=doc_id,
         path=path,
@@ -64,4 +70,23 @@ def parse_document(
         sections=sections,
         chunks=chunks,
         dropped_lines=cleaned.dropped,
+        ocr=raw.ocr,
+        source_type=raw.source_type,
     )
+
+
+def _assign_pages(chunks: list[Chunk], text: str, line_marks: list[list[tuple[int, int]]]) -> None:
+    """Each chunk's start page and the offsets inside it where a new page starts."""
+    if not line_marks:
+        return
+    marks: list[tuple[int, int]] = []
+    pos = 0
+    for line, own in zip(text.split("\n"), line_marks, strict=False):
+        marks.extend((pos + o, p) for o, p in own)
+        pos += len(line) + 1
+    if not marks:
+        return
+    for c in chunks:
+        before = [p for o, p in marks if o <= c.start]
+        c.page = before[-1] if before else marks[0][1]
+        c.page_marks = [(o - c.start, p) for o, p in marks if c.start < o < c.end and p != c.page]

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from rag.embeddings.cache import CachedEmbedder
 from rag.ingest.document import doc_id_for, file_hash, parse_document
-from rag.ingest.readers import MAX_UNPACKED_BYTES, SUPPORTED_SUFFIXES, ReadError
+from rag.ingest.failures import FailureLog
+from rag.ingest.readers import SUPPORTED_SUFFIXES, ReadError, ReadOptions
 from rag.retrieval.lexical import LexicalIndex
 from vectorstore.base import ChunkStore, storage_error
 
@@ -97,11 +98,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]], 
 class Indexer:
     def __init__(self, store: ChunkStore, embedder: CachedEmbedder, lexical: LexicalIndex,
                  chunk_size: int = 400, chunk_overlap: int = 60, heading_header: bool = True,
-                 max_file_bytes: int | None = None, max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
-                 file_timeout_s: float | None = None) -> None:
+                 max_file_bytes: int | None = None, read_options: ReadOptions | None = None,
+                 failure_log: FailureLog | None = None, file_timeout_s: float | None = None) -> None:
         self.store = store
+        self.read_options = read_options
+        self.failure_log = failure_log
         self.max_file_bytes = max_file_bytes
-        self.max_unpacked_bytes = max_unpacked_bytes
         self.file_timeout_s = file_timeout_s
         self.embedder = embedder
         self.lexical = lexical
@@ -137,7 +139,7 @@ class Indexer:
                     continue
                 parsed = parse_document(
                     path, self.chunk_size, self.chunk_overlap, self.heading_header, content_hash=digest,
-                    max_unpacked_bytes=self.max_unpacked_bytes,
+                    options=self.read_options,
                 )
             except ReadError as exc:
                 report.skipped.append((str(path), str(exc)))
@@ -152,7 +154,9 @@ class Indexer:
             deadline = None if budget is None else _deadline(started + budget)
             vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks], deadline=deadline)
             chunks = parsed.chunks[: len(vectors)]
-            meta = {**parsed.metadata.to_dict(), "source": str(path.resolve()), "chars": len(parsed.text)}
+            meta = {**parsed.metadata.to_dict(), "source": str(path.resolve()), "chars": len(parsed.text),
+                    "source_type": parsed.source_type, "ocr": parsed.ocr,
+                    "pages": max((c.page or 0) for c in parsed.chunks)}
             if len(chunks) < len(parsed.chunks):
                 meta["truncated"] = _cut_short(len(chunks), len(parsed.chunks), budget)
                 report.truncated.append((str(path), meta["truncated"]))
@@ -174,6 +178,9 @@ class Indexer:
                 self.store.delete_document(doc_id)
                 report.removed.append(doc_id)
         report.chunks_embedded = self.embedder.embedded_count - before
+        if self.failure_log is not None:
+            failed = {name for name, _ in report.skipped}
+            self.failure_log.update(report.skipped, [f for f in files if str(f) not in failed])
         self.sync_lexical(force=report.changed)
         report.seconds = time.perf_counter() - t0
         return report

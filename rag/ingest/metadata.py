@@ -43,6 +43,9 @@ def _places(text: str) -> list[str]:
         name = m.group(1)
         # "泉州市鲤城区" yields 泉州市 then 鲤城区; strip leading "中共" of party bodies.
         name = name.removeprefix("中共")
+        # "中共安溪县委安溪县人民政府" with its spaces lost (OCR): the second match "委安溪县" is no new place.
+        if any(name.endswith(o) for o in out):
+            continue
         if name not in _PLACE_STOP and name not in out and not re.search(r"[我本全年度关于的]", name):
             out.append(name)
     return out

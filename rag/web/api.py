@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.answer.base import Turn
 from rag.answer.flow import QuestionError
+from rag.ingest.readers import ReadError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.web import messages
+from rag.web.page_image import render_page
 from vectorstore.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -102,11 +105,29 @@ def build_api(pipeline: Pipeline, settings: Settings) -> FastAPI:
             log.warning("health: %s", exc)
             return JSONResponse({"status": "unavailable", "error": messages.store_error(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "documents": len(docs), "chunks": sum(d["chunks"] for d in docs),
-                             "answerer": settings.answerer_name})
+                             "answerer": settings.answerer_name,
+                             "failed": [f.public() for f in pipeline.failures()]})
 
     @api.get("/docs")
     def documents() -> dict[str, Any]:
-        return {"documents": [{k: d.get(k) for k in DOC_FIELDS} for d in pipeline.documents()]}
+        return {"documents": [{k: d.get(k) for k in DOC_FIELDS} for d in pipeline.documents()],
+                "failed": [f.public() for f in pipeline.failures()]}
+
+    @api.get("/page/{doc_id}/{page}.png")
+    def page_image(doc_id: str, page: int, q: str = "") -> Response:
+        """The original PDF page of an indexed document, quote highlighted (read-only, by document id)."""
+        doc = next((d for d in pipeline.documents() if d["doc_id"] == doc_id), None)
+        source = Path(doc.get("source") or "") if doc else None
+        if doc is None or doc.get("source_type") != "pdf" or source is None or not source.is_file():
+            raise ApiError(404, messages.PAGE_NOT_FOUND)
+        if not 1 <= page <= int(doc.get("pages") or 0) or len(q) > 4000:
+            raise ApiError(404, messages.PAGE_NOT_FOUND)
+        try:
+            png = render_page(source, page, q)
+        except ReadError as exc:
+            raise ApiError(404, messages.PAGE_NOT_FOUND) from exc
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300",
+                                                               "X-Content-Type-Options": "nosniff"})
 
     def answer(body: AskRequest) -> dict[str, Any]:
         doc_ids = body.docs or None

@@ -41,7 +41,8 @@ def respond(pipeline: Pipeline, question: str, chat: list[Message], turns: list[
         for event in pipeline.stream(question, history=turns[-MAX_TURNS:], doc_ids=doc_ids or None):
             if isinstance(event, AnswerResult):
                 answer_id = remember(event, turns[-MAX_TURNS:]) if remember else None
-                chat[-1] = {"role": "assistant", "content": render.answer(event, answer_id)}
+                page_base = pipeline.settings.root_path.rstrip("/") + "/api/page"
+                chat[-1] = {"role": "assistant", "content": render.answer(event, answer_id, page_base=page_base)}
                 turns = [*turns, Turn("user", event.question), Turn("assistant", event.answer)]
             else:
                 partial += event

@@ -30,3 +30,4 @@ def store_error(exc: Exception) -> str:
     if isinstance(exc, StoreFull):
         return DISK_FULL
     return STORE_DOWN
+PAGE_NOT_FOUND = "没有这份报告的原文页面（只有 PDF 报告可以查看原文页面）。"

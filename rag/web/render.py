@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Sequence
+from html import escape as html_escape
 from typing import Any
+from urllib.parse import quote as quote_url
 
 from rag.answer.citations import MARKER
 from rag.schema import AnswerResult, Citation, ScoredChunk
@@ -81,18 +83,23 @@ def _origin(title: str, section: str) -> str:
     return f'<span class="rag-title">{text(title or "（无标题）")}</span>{sec}'
 
 
-def _page(c: Any) -> str:
-    page = getattr(c, "page", None)
-    return f'<span class="rag-page">第 {text(str(page))} 页</span>' if page not in (None, "", 0) else ""
+def page_link(c: Citation, page_base: str) -> str:
+    """The original page, quote highlighted, for PDF sources (served by ``GET /api/page/…``)."""
+    if not c.page or c.source_type != "pdf" or not page_base:
+        return ""
+    url = f"{page_base}/{quote_url(c.doc, safe='')}/{int(c.page)}.png?q={quote_url(c.quote[:1000], safe='')}"
+    return (f'<a class="rag-page-link" href="{html_escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f"查看原文第{int(c.page)}页</a>")
 
 
-def source(c: Citation) -> str:
-    """One citation: title, section path and quote; the whole chunk, quote highlighted, when opened."""
+def source(c: Citation, page_base: str = "/api/page") -> str:
+    """One citation: title, section path, page and quote; the whole chunk, quote highlighted, when opened."""
+    page = f'<span class="rag-page">第{int(c.page)}页</span>' if c.page else ""
     return (
         f'<details class="rag-source"><summary><span class="rag-n">&#91;{c.n}&#93;</span>'
-        f"{_origin(c.title, c.section)}{_page(c)}"
+        f"{_origin(c.title, c.section)}{page}"
         f'<span class="rag-quote">“{text(c.quote)}”</span></summary>'
-        f'<div class="rag-chunk">{highlighted(c.text, c.quote)}</div></details>'
+        f'<div class="rag-chunk">{highlighted(c.text, c.quote)}</div>{page_link(c, page_base)}</details>'
     )
 
 
@@ -134,7 +141,7 @@ def actions(answer_id: str | None) -> str:
     )
 
 
-def answer(result: AnswerResult, answer_id: str | None = None) -> str:
+def answer(result: AnswerResult, answer_id: str | None = None, page_base: str = "/api/page") -> str:
     """The final assistant message: answer or refusal, notes, the sources under it, and the actions."""
     notes = []
     if result.rewritten_question:
@@ -147,7 +154,7 @@ def answer(result: AnswerResult, answer_id: str | None = None) -> str:
             f'<div class="rag-refusal"><div class="rag-refusal-head">未找到答案</div>'
             f"{text(result.answer)}</div>{''.join(notes)}{related_list}{actions(answer_id)}"
         )
-    sources = _list("来源", (source(c) for c in result.citations))
+    sources = _list("来源", (source(c, page_base) for c in result.citations))
     return (f'<div class="rag-answer">{_with_markers(result.answer)}</div>{"".join(notes)}{sources}'
             f"{actions(answer_id)}")
 
@@ -161,14 +168,25 @@ def question(q: str) -> str:
     return f'<div class="rag-question">{text(q)}</div>'
 
 
-def documents_table(docs: Sequence[dict[str, Any]]) -> str:
+def failed_table(failures: Sequence[Any]) -> str:
+    """Files that could not be read, by name and reason: a gap the user should know about."""
+    if not failures:
+        return ""
+    items = "".join(f'<li><div class="rag-doc-title">{text(f.file)}</div>'
+                    f'<div class="rag-doc-meta">{text(f.reason_zh)}</div></li>' for f in failures)
+    return (f'<div class="rag-failed"><div class="rag-sources-head">未能读取的文件（{len(failures)} 个）</div>'
+            f'<ul class="rag-docs">{items}</ul></div>')
+
+
+def documents_table(docs: Sequence[dict[str, Any]], failures: Sequence[Any] = ()) -> str:
     """The indexed reports: title, then issuer, date and size (a list, since the side column is narrow)."""
     if not docs:
-        return '<div class="rag-note">尚未收录任何报告。请先运行 <code>rag ingest</code>。</div>'
+        return ('<div class="rag-note">尚未收录任何报告，现在提问都无法回答。请先运行 <code>rag ingest</code>。</div>'
+                + failed_table(failures))
     items = []
     for d in docs:
         meta = [str(d[k]) for k in ("issuer", "date") if d.get(k)]
         meta.append(f"{d.get('chunks', 0)} 个片段")
         items.append(f'<li><div class="rag-doc-title">{text(str(d.get("title") or d["doc_id"]))}</div>'
                      f'<div class="rag-doc-meta">{text(" · ".join(meta))}</div></li>')
-    return f'<ul class="rag-docs">{"".join(items)}</ul>'
+    return f'<ul class="rag-docs">{"".join(items)}</ul>' + failed_table(failures)

@@ -35,8 +35,8 @@ def examples_for(docs: list[dict[str, Any]]) -> list[str]:
     return [q for place, q in EXAMPLES if place in titles]
 
 
-def _docs_html(docs: list[dict[str, Any]] | None) -> str:
-    return render.error(STORE_DOWN) if docs is None else render.documents_table(docs)
+def _docs_html(docs: list[dict[str, Any]] | None, failures=()) -> str:
+    return render.error(STORE_DOWN) if docs is None else render.documents_table(docs, failures)
 
 
 def _chatbot(docs: list[dict[str, Any]], embed: bool) -> gr.Chatbot:
@@ -98,7 +98,7 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False,
                 with gr.Column(scale=1, min_width=260):
                     pick = _doc_filter(docs)
                     with gr.Accordion(f"已收录的报告（{len(docs)} 份）", open=True) as listing:
-                        docs_table = gr.HTML(_docs_html(found), elem_id="rag-doc-list")
+                        docs_table = gr.HTML(_docs_html(found, pipeline.failures()), elem_id="rag-doc-list")
 
         def remember(result: Any, turns: list[Turn]) -> str | None:
             if feedback is None:
@@ -121,7 +121,7 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False,
             choices = gr.update(choices=document_choices(listed))
             if embed:
                 return choices
-            return choices, _docs_html(current), gr.update(label=f"已收录的报告（{len(listed)} 份）")
+            return choices, _docs_html(current, pipeline.failures()), gr.update(label=f"已收录的报告（{len(listed)} 份）")
 
         def pick_example(evt: gr.SelectData) -> str:
             value = evt.value
