@@ -123,17 +123,16 @@ class Pipeline:
             return
         with self._lock:
             # Stamped only after a successful check: while the store is down, every call reports it.
-            if self.indexer.sync_lexical():
+            changed = self.indexer.sync_lexical()
+            if changed:
                 # Changed by another process: the embedded store must read its files again to see it.
                 self.store.reopen()
             self._last_sync = now
-            if self._catalog_fp != self.lexical.fingerprint or force:
-                docs = self.store.documents()
-                self._catalog = sorted(
-                    ({**r.meta, "doc_id": r.doc_id, "chunks": r.n_chunks} for r in docs.values() if r.complete),
-                    key=lambda d: d["doc_id"],
-                )
-                self._catalog_fp = self.lexical.fingerprint
+            if changed or force or self._catalog_fp is None:
+                # The catalog comes from the lexical index (one row per complete document), not from
+                # reading every chunk's metadata in the store, which grows with the corpus.
+                self._catalog = self.lexical.documents()
+                self._catalog_fp = self.lexical.fingerprint or ""
                 self.retriever.resolver = ScopeResolver(
                     [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog]
                 )

@@ -283,6 +283,32 @@ class ChromaChunkStore:
         chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
         return chunks
 
+    def heads(self) -> dict[str, tuple[str, int]]:
+        """Each document's (hash, chunk count) as its head records it: one small record per document, so
+        a reader can tell which documents changed without reading their chunks."""
+        res = self._get_all(where={"ordinal": 0}, include=["metadatas"])
+        return {m["doc_id"]: (m.get("doc_hash", ""), int(m.get("n_chunks", 0))) for m in res["metadatas"]}
+
+    def document_chunks(self, doc_ids: list[str]) -> dict[str, tuple[str, list[Chunk], dict[str, Any]]]:
+        """(hash, chunks in order, document metadata) of those of ``doc_ids`` that are complete, by the
+        same rule as ``all_chunks``; reads only these documents' records."""
+        out: dict[str, tuple[str, list[Chunk], dict[str, Any]]] = {}
+        for s in range(0, len(doc_ids), 50):
+            part = doc_ids[s : s + 50]
+            where = {"doc_id": part[0]} if len(part) == 1 else {"doc_id": {"$in": part}}
+            res = self._get_all(where=where, include=["documents", "metadatas"])
+            by_doc: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+            for text, meta in zip(res["documents"], res["metadatas"], strict=True):
+                by_doc.setdefault(meta["doc_id"], []).append((text, meta))
+            for doc_id, rows in by_doc.items():
+                head = next((m for _, m in rows if m.get("ordinal") == 0), None)
+                if head is None or len(rows) != int(head.get("n_chunks", 0)) or any(
+                        m.get("doc_hash") != head.get("doc_hash") for _, m in rows):
+                    continue
+                chunks = sorted((Chunk.from_metadata(t, m) for t, m in rows), key=lambda c: c.ordinal)
+                out[doc_id] = (head.get("doc_hash", ""), chunks, json.loads(head.get("doc_meta") or "{}"))
+        return out
+
     def count(self) -> int:
         return int(self._op("count"))
 
