@@ -66,7 +66,8 @@ class CachedEmbedder:
         missing = [i for i, k in enumerate(keys) if k not in found]
         if progress is not None:
             progress(len(texts) - len(missing))
-        batch = 32
+        # Batches that fill a remote embedder's concurrent requests; the cache is written after each.
+        batch = getattr(self.embeddings, "preferred_batch", 32)
         for s in range(0, len(missing), batch):
             idx = missing[s : s + batch]
             vecs = self.embeddings.embed_documents([texts[i] for i in idx])

@@ -164,6 +164,7 @@ class Indexer:
         pending: list[_Parsed] = []  # parsed, waiting to be embedded
         to_write: list[tuple] = []  # embedded, waiting to be written
         written: list[_Parsed] = []
+        embed_chunks = max(self.EMBED_CHUNKS, getattr(self.embedder.embeddings, "preferred_batch", 0))
 
         def embed_pending() -> None:
             texts = [c.embed_text for item in pending for c in item.chunks]
@@ -198,7 +199,7 @@ class Indexer:
                     report.unchanged.append(item.doc_id)
                 else:
                     pending.append(item)
-                    if sum(len(p.chunks) for p in pending) >= self.EMBED_CHUNKS:
+                    if sum(len(p.chunks) for p in pending) >= embed_chunks:
                         embed_pending()
                         flush()
             embed_pending()
