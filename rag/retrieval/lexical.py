@@ -308,10 +308,15 @@ class LexicalIndex:
         finally:
             conn.execute("COMMIT")
         scored = []
+        needles = [(f" t{i} ", w) for i, w in weights.items()]
         for row in rows:
-            tf = Counter(int(t[1:]) for t in row[9].split())
+            terms = " " + row[9].replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
             norm = K1 * (1 - B + B * row[10] / avgdl)
-            s = sum(w * tf[i] / (tf[i] + norm) for i, w in weights.items() if tf[i])
+            s = 0.0
+            for needle, w in needles:
+                tf = terms.count(needle)  # term ids are space-separated: a C-level count, no parsing
+                if tf:
+                    s += w * tf / (tf + norm)
             if s > 0:
                 scored.append((s, row[1], row[2], row))
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
@@ -348,8 +353,11 @@ class LexicalIndex:
         conn = self._conn()
         out: list[Chunk] = []
         for d in dict.fromkeys(doc_ids):
-            out.extend(_chunk(r) for r in conn.execute(
-                f"SELECT {_COLS} FROM chunks WHERE doc_id=? ORDER BY ordinal", (d,)))
+            row = conn.execute("SELECT docno FROM docs WHERE doc_id=?", (d,)).fetchone()
+            if row:  # the document's rowid range: an index lookup, not a scan of every chunk
+                out.extend(_chunk(r) for r in conn.execute(
+                    f"SELECT {_COLS} FROM chunks WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+                    (row[0] << _SHIFT, ((row[0] + 1) << _SHIFT) - 1)))
         return out
 
     def holds(self, chunk: Chunk) -> bool:
