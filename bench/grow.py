@@ -64,13 +64,22 @@ def child_replica(n: int, idx: Path, port: int | None, doc_id: str, question: st
 
     clean_env()
     count = {"tokenised": 0}
-    real = lexical_mod.chunk_terms
+    real = getattr(lexical_mod, "chunk_terms", None)
 
     def counting(chunk):
         count["tokenised"] += 1
         return real(chunk)
 
-    lexical_mod.chunk_terms = counting
+    if hasattr(lexical_mod, "chunk_terms"):
+        lexical_mod.chunk_terms = counting
+    else:  # code from before issue 13 (a "before" run): it tokenises through lexical.tokenize
+        real_tok = lexical_mod.tokenize
+
+        def counting_tok(text, search_mode=True):
+            count["tokenised"] += 1
+            return real_tok(text, search_mode)
+
+        lexical_mod.tokenize = counting_tok
     pipe = bench_pipeline(_settings(idx, n, port))
     stop = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
