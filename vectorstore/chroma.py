@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from vectorstore.base import DocRecord, StoreUnavailable
 _WRITE_BATCH = 2000
 _READ_PAGE = 10_000
 _VERSION_ID = "store-version"  # the one record of the "<collection>-version" collection
+#: How long the change log keeps an entry; a reader that last looked before that compares every head.
+CHANGE_LOG_KEEP_S = 7 * 24 * 3600.0
 
 
 def collection_name(embedder_name: str) -> str:
@@ -236,13 +240,13 @@ class ChromaChunkStore:
                 embeddings=[r[2] for r in part],
                 metadatas=[r[3] for r in part],
             )
-        self._bump()
+        self._bump(ids)
 
     def delete_document(self, doc_id: str) -> None:
         # Head first: the document stops counting as present before its other chunks go.
         self._op("delete", where={"$and": [{"doc_id": doc_id}, {"ordinal": 0}]})
         self._op("delete", where={"doc_id": doc_id})
-        self._bump()
+        self._bump([doc_id])
 
     def query(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
         where = None
@@ -340,9 +344,30 @@ class ChromaChunkStore:
         res = self._call(self._versions().get, ids=[_VERSION_ID], include=["metadatas"])
         return res["metadatas"][0].get("token") if res["ids"] else None
 
-    def _bump(self) -> None:
+    def _bump(self, doc_ids: list[str] | None = None) -> None:
+        """Replace the version token; log which documents changed (see ``changed_since``)."""
+        if doc_ids:
+            now = time.time()
+            log = self._changes()
+            self._call(log.add, ids=[uuid.uuid4().hex for _ in doc_ids], embeddings=[[1.0]] * len(doc_ids),
+                       metadatas=[{"doc_id": d, "t": now} for d in doc_ids])
+            if random.random() < 0.02:  # now and then, forget what every reader has long seen
+                self._call(log.delete, where={"t": {"$lt": now - CHANGE_LOG_KEEP_S}})
         self._call(self._versions().upsert, ids=[_VERSION_ID], embeddings=[[1.0]],
                    metadatas=[{"token": uuid.uuid4().hex}])
+
+    def _changes(self):
+        return self._call(self._client.get_or_create_collection, f"{self.name}-changes", embedding_function=None)
+
+    def changed_since(self, t: float) -> list[str] | None:
+        """Ids of documents written or deleted at or after time ``t`` (seconds since the epoch, the
+        writer's clock), or None when the log does not reach back that far (then compare ``heads()``).
+        Reading it costs in proportion to the changes, where ``heads()`` reads a record per document."""
+        log = self._changes()
+        if time.time() - t > CHANGE_LOG_KEEP_S * 0.9:
+            return None
+        res = self._call(log.get, where={"t": {"$gte": t}}, include=["metadatas"])
+        return list(dict.fromkeys(m["doc_id"] for m in res["metadatas"]))
 
 
 def _probe(where: str, timeout_s: float) -> None:

@@ -110,6 +110,9 @@ class Indexer:
     EMBED_CHUNKS = 256
     #: Documents per step when the lexical index catches up with the store.
     SYNC_DOCS = 200
+    #: The change log is read from this long before the last sync: clocks of writers on other machines
+    #: may be behind, and a write logs its documents only when it is done.
+    CLOCK_MARGIN_S = 120.0
 
     def __init__(self, store: ChunkStore, embedder: CachedEmbedder, lexical: LexicalIndex,
                  chunk_size: int = 400, chunk_overlap: int = 60, heading_header: bool = True,
@@ -122,6 +125,7 @@ class Indexer:
         self.chunk_overlap = chunk_overlap
         self.heading_header = heading_header
         self._seen_fingerprint: str | None = None
+        self._unsettled: str | None = None  # see sync_lexical
 
     # -- ingest --------------------------------------------------------------------------------------
     def _parse(self, path: Path, existing: dict[str, DocRecord]) -> _Parsed:
@@ -246,30 +250,55 @@ class Indexer:
         """Bring the lexical index up to the store; True when the store changed since this process last
         looked (then callers re-read what they derive from it).
 
-        Only documents whose head (hash) differs from the index are read from the store and tokenised, so
-        a change costs time in proportion to the changed reports. Several processes may share the index
+        Which documents changed comes from the store's change log (``changed_since``), or, for a new index
+        file, from comparing every document's head. Only changed documents are read and tokenised, so a
+        change costs time in proportion to the changed reports. Several processes may share the index
         file: whichever syncs first does the work, the others find it done.
         """
         fingerprint = self.store.fingerprint()
         if not force and fingerprint == self._seen_fingerprint == self.lexical.fingerprint:
             return False
         if force or self.lexical.fingerprint != fingerprint:
-            heads = self.store.heads()
-            local = self.lexical.doc_hashes()
-            changed = [d for d, (h, _) in heads.items() if local.get(d) != h]
-            removed = [d for d in local if d not in heads]
-            complete = True
-            for s in range(0, len(changed), self.SYNC_DOCS):
-                part = changed[s : s + self.SYNC_DOCS]
-                got = self.store.document_chunks(part)
-                # A document being written (or cut off) is not complete: it is not indexed until it is.
-                removed.extend(d for d in part if d not in got and d in local)
-                complete &= len(got) == len(part)
-                self.lexical.apply([DocUpdate(d, h, c, m) for d, (h, c, m) in got.items()])
-            # An incomplete document leaves the fingerprint unset: the next check looks again.
-            self.lexical.apply([], removed, fingerprint if complete else None, set_fingerprint=True)
+            started = time.time()
+            since = self.lexical.synced_at()
+            logged = self.store.changed_since(since - self.CLOCK_MARGIN_S) if since is not None else None
+            full = logged is None  # a new index file, or one that slept past the log: compare every head
+            self._apply(*self._diff_heads() if full else (logged, []))
+            if not full and self.store.count() != self.lexical.n_chunks():
+                # Chunks the log does not account for: a write in progress (it logs when done), or one that
+                # was cut off (it never will). Once the store is quiet, or in a process's first look,
+                # compare every head.
+                if self._unsettled == fingerprint or self._seen_fingerprint is None:
+                    self._apply(*self._diff_heads())
+                else:
+                    self._unsettled = fingerprint
+                    self.lexical.apply([], [], None, set_fingerprint=True, synced_at=started)
+                    self._seen_fingerprint = fingerprint
+                    return True
+            self._unsettled = None
+            self.lexical.apply([], [], fingerprint, set_fingerprint=True, synced_at=started)
         self._seen_fingerprint = fingerprint
         return True
+
+    def _diff_heads(self) -> tuple[list[str], list[str]]:
+        """(documents whose head differs from the index, indexed documents without a head): reads one
+        record per document, so it grows with the corpus; the change log is the usual way."""
+        heads = self.store.heads()
+        local = self.lexical.doc_hashes()
+        return [d for d, (h, _) in heads.items() if local.get(d) != h], [d for d in local if d not in heads]
+
+    def _apply(self, changed: list[str], removed: list[str]) -> None:
+        """Read the changed documents from the store and write them (or their removal) to the index."""
+        local = self.lexical.doc_hashes()
+        removed = list(removed)
+        for s in range(0, len(changed), self.SYNC_DOCS):
+            part = changed[s : s + self.SYNC_DOCS]
+            got = self.store.document_chunks(part)
+            # Gone, or not complete (being written, or cut off): not indexed.
+            removed.extend(d for d in part if d not in got and d in local)
+            self.lexical.apply([DocUpdate(d, h, c, m) for d, (h, c, m) in got.items()])
+        if removed:
+            self.lexical.apply([], removed)
 
 
 def _prefetch(pool: ThreadPoolExecutor, fn: Callable[[Path], _Parsed], items: list[Path],

@@ -156,6 +156,11 @@ class LexicalIndex:
         with self._write_lock:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
 
+    def synced_at(self) -> float | None:
+        """When (the store's clock) this index last read the store's change log."""
+        value = self._meta("synced_at")
+        return float(value) if value else None
+
     def n_chunks(self) -> int:
         return int(self._meta("n_chunks") or 0)
 
@@ -186,7 +191,8 @@ class LexicalIndex:
 
     # -- writing ---------------------------------------------------------------------------------
     def apply(self, updates: Iterable[DocUpdate], removals: Iterable[str] = (),
-              fingerprint: str | None = None, set_fingerprint: bool = False) -> int:
+              fingerprint: str | None = None, set_fingerprint: bool = False,
+              synced_at: float | None = None) -> int:
         """Write new document versions and remove documents, in one transaction. Tokenising happens
         before the transaction, so other processes' reads and writes wait only for the inserts.
         A document already at the given version (another process sharing the file applied it) is
@@ -217,6 +223,8 @@ class LexicalIndex:
                                  [("n_chunks", str(n)), ("n_terms", str(n_terms))])
                 if set_fingerprint:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+                if synced_at is not None:
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (repr(synced_at),))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
