@@ -197,7 +197,11 @@ class LexicalIndex:
         before the transaction, so other processes' reads and writes wait only for the inserts.
         A document already at the given version (another process sharing the file applied it) is
         skipped. Returns the number of documents changed."""
-        prepared = [(u, [chunk_terms(c) for c in u.chunks]) for u in updates]
+        updates = list(updates)
+        # Documents already at their version (another process sharing the file did them) are not tokenised.
+        have = _lookup(self._conn(), "SELECT doc_id, doc_hash FROM docs WHERE doc_id IN ({})",
+                       [u.doc_id for u in updates])
+        prepared = [(u, [chunk_terms(c) for c in u.chunks]) for u in updates if have.get(u.doc_id) != u.doc_hash]
         removals = list(removals)
         conn = self._conn()
         changed = 0
