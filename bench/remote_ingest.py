@@ -55,7 +55,7 @@ def run(k: int, threads: int, reports: list[Path]) -> dict:
         settings = Settings(_env_file=None, index_dir=tmp / "idx", data_dir=data, embedder="openai",
                             embeddings_base_url=",".join(urls), embedder_model=MODEL,
                             embeddings_query_input_type="query", embeddings_passage_input_type="passage",
-                            embeddings_batch_size=16, embeddings_concurrency=2 * k)
+                            embeddings_batch_size=8, embeddings_concurrency=2 * k, embeddings_timeout_s=900)
         pipe = Pipeline(settings)
         texts = [c.embed_text for r in sorted(data.iterdir()) for c in parse_document(r).chunks]
         pipe.embeddings.embed_documents(texts[:4])  # warm up every connection
