@@ -162,8 +162,7 @@ class Pipeline:
         changed = set(report.added) | set(report.updated)
         if changed:
             # Sentence vectors for the answerability model are made now, not per question.
-            report.sentences_embedded = self.sentence_vectors.warm(
-                c for c in self.lexical.chunks if c.doc_id in changed)
+            report.sentences_embedded = self.sentence_vectors.warm(self.lexical.chunks_of(sorted(changed)))
         return report
 
     def ensure_index(self, progress: Callable[[str, int, int], None] | None = None) -> IngestReport | None:
@@ -183,17 +182,16 @@ class Pipeline:
             # The index folder deleted (IndexMissing) or rebuilt at the same path (reopened) under us.
             replaced = store.check_files()
             # Stamped only after a successful check: while the store is down, every call reports it.
-            if indexer.sync_lexical(force=replaced) and not replaced:
+            changed = indexer.sync_lexical(force=replaced)
+            if changed and not replaced:
                 # Changed by another process: the embedded store must read its files again to see it.
                 store.reopen()
             self._last_sync = now
-            if self._catalog_fp != lexical.fingerprint or force or replaced:
-                docs = store.documents()
-                self._catalog = sorted(
-                    ({**r.meta, "doc_id": r.doc_id, "chunks": r.n_chunks} for r in docs.values() if r.complete),
-                    key=lambda d: d["doc_id"],
-                )
-                self._catalog_fp = lexical.fingerprint
+            if changed or force or replaced or self._catalog_fp is None:
+                # The catalog comes from the lexical index (one row per complete document), not from
+                # reading every chunk's metadata in the store, which grows with the corpus.
+                self._catalog = lexical.documents()
+                self._catalog_fp = lexical.fingerprint or ""
                 retriever.resolver = ScopeResolver(
                     [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog],
                     gazetteer=self._get("gazetteer", Gazetteer), mentioned=lexical.mentions,

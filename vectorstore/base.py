@@ -94,3 +94,19 @@ class ChunkStore(Protocol):
     def fingerprint(self) -> str:
         """Changes whenever any document is added, replaced or removed."""
         ...
+
+    def count(self) -> int:
+        """Number of stored chunks."""
+        ...
+
+    def heads(self) -> dict[str, tuple[str, int]]:
+        """Each document's (hash, chunk count), from one record per document."""
+        ...
+
+    def document_chunks(self, doc_ids: list[str]) -> dict[str, tuple[str, list[Chunk], dict[str, Any]]]:
+        """(hash, chunks, document metadata) of those of ``doc_ids`` that are complete."""
+        ...
+
+    def changed_since(self, t: float) -> list[str] | None:
+        """Documents written or deleted since time ``t``; None when the change log does not reach back."""
+        ...

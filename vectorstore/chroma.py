@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from vectorstore.base import DocRecord, StoreUnavailable, index_missing, storage
 _WRITE_BATCH = 2000
 _READ_PAGE = 10_000
 _VERSION_ID = "store-version"  # the one record of the "<collection>-version" collection
+#: How long the change log keeps an entry; a reader that last looked before that compares every head.
+CHANGE_LOG_KEEP_S = 7 * 24 * 3600.0
 
 
 def collection_name(embedder_name: str) -> str:
@@ -273,13 +277,13 @@ class ChromaChunkStore:
                 embeddings=[r[2] for r in part],
                 metadatas=[r[3] for r in part],
             )
-        self._bump()
+        self._bump(ids)
 
     def delete_document(self, doc_id: str) -> None:
         # Head first: the document stops counting as present before its other chunks go.
         self._op("delete", where={"$and": [{"doc_id": doc_id}, {"ordinal": 0}]})
         self._op("delete", where={"doc_id": doc_id})
-        self._bump()
+        self._bump([doc_id])
 
     def query(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
         where = None
@@ -320,6 +324,32 @@ class ChromaChunkStore:
         chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
         return chunks
 
+    def heads(self) -> dict[str, tuple[str, int]]:
+        """Each document's (hash, chunk count) as its head records it: one small record per document, so
+        a reader can tell which documents changed without reading their chunks."""
+        res = self._get_all(where={"ordinal": 0}, include=["metadatas"])
+        return {m["doc_id"]: (m.get("doc_hash", ""), int(m.get("n_chunks", 0))) for m in res["metadatas"]}
+
+    def document_chunks(self, doc_ids: list[str]) -> dict[str, tuple[str, list[Chunk], dict[str, Any]]]:
+        """(hash, chunks in order, document metadata) of those of ``doc_ids`` that are complete, by the
+        same rule as ``all_chunks``; reads only these documents' records."""
+        out: dict[str, tuple[str, list[Chunk], dict[str, Any]]] = {}
+        for s in range(0, len(doc_ids), 50):
+            part = doc_ids[s : s + 50]
+            where = {"doc_id": part[0]} if len(part) == 1 else {"doc_id": {"$in": part}}
+            res = self._get_all(where=where, include=["documents", "metadatas"])
+            by_doc: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+            for text, meta in zip(res["documents"], res["metadatas"], strict=True):
+                by_doc.setdefault(meta["doc_id"], []).append((text, meta))
+            for doc_id, rows in by_doc.items():
+                head = next((m for _, m in rows if m.get("ordinal") == 0), None)
+                if head is None or len(rows) != int(head.get("n_chunks", 0)) or any(
+                        m.get("doc_hash") != head.get("doc_hash") for _, m in rows):
+                    continue
+                chunks = sorted((Chunk.from_metadata(t, m) for t, m in rows), key=lambda c: c.ordinal)
+                out[doc_id] = (head.get("doc_hash", ""), chunks, json.loads(head.get("doc_meta") or "{}"))
+        return out
+
     def count(self) -> int:
         return int(self._op("count"))
 
@@ -351,9 +381,30 @@ class ChromaChunkStore:
         res = self._call(self._versions().get, ids=[_VERSION_ID], include=["metadatas"])
         return res["metadatas"][0].get("token") if res["ids"] else None
 
-    def _bump(self) -> None:
+    def _bump(self, doc_ids: list[str] | None = None) -> None:
+        """Replace the version token; log which documents changed (see ``changed_since``)."""
+        if doc_ids:
+            now = time.time()
+            log = self._changes()
+            self._call(log.add, ids=[uuid.uuid4().hex for _ in doc_ids], embeddings=[[1.0]] * len(doc_ids),
+                       metadatas=[{"doc_id": d, "t": now} for d in doc_ids])
+            if random.random() < 0.02:  # now and then, forget what every reader has long seen
+                self._call(log.delete, where={"t": {"$lt": now - CHANGE_LOG_KEEP_S}})
         self._call(self._versions().upsert, ids=[_VERSION_ID], embeddings=[[1.0]],
                    metadatas=[{"token": uuid.uuid4().hex}])
+
+    def _changes(self):
+        return self._call(self._client.get_or_create_collection, f"{self.name}-changes", embedding_function=None)
+
+    def changed_since(self, t: float) -> list[str] | None:
+        """Ids of documents written or deleted at or after time ``t`` (seconds since the epoch, the
+        writer's clock), or None when the log does not reach back that far (then compare ``heads()``).
+        Reading it costs in proportion to the changes, where ``heads()`` reads a record per document."""
+        log = self._changes()
+        if time.time() - t > CHANGE_LOG_KEEP_S * 0.9:
+            return None
+        res = self._call(log.get, where={"t": {"$gte": t}}, include=["metadatas"])
+        return list(dict.fromkeys(m["doc_id"] for m in res["metadatas"]))
 
 
 def _probe(where: str, timeout_s: float) -> None:

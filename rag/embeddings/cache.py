@@ -87,7 +87,8 @@ class CachedEmbedder:
         missing = sorted(i for k, i in first.items() if k not in found)
         if progress is not None:
             progress(len(texts) - len(missing))
-        batch = 32
+        # Batches that fill a remote embedder's concurrent requests; the cache is written after each.
+        batch = getattr(self.embeddings, "preferred_batch", 32)
         for s in range(0, len(missing), batch):
             if deadline is not None and deadline():
                 break

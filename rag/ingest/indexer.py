@@ -1,5 +1,5 @@
 """Incremental ingest: embed only new or changed documents, remove vanished ones, keep the lexical index
-in step. Each document is written whole (see ``ChromaChunkStore.write_document``), so an interrupted run
+in step. Each document is written whole (see ``ChromaChunkStore.write_documents``), so an interrupted run
 leaves documents either complete or visibly incomplete, and the next run repairs them.
 """
 
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +17,8 @@ from rag.embeddings.cache import CachedEmbedder
 from rag.ingest.document import doc_id_for, file_hash, parse_document
 from rag.ingest.failures import FailureLog
 from rag.ingest.readers import SUPPORTED_SUFFIXES, ReadError, ReadOptions
-from rag.retrieval.lexical import LexicalIndex
-from vectorstore.base import ChunkStore, storage_error
+from rag.retrieval.lexical import DocUpdate, LexicalIndex
+from vectorstore.base import ChunkStore, DocRecord
 
 
 @dataclass
@@ -95,7 +97,35 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]], 
     return unique, skipped, scanned
 
 
+@dataclass
+class _Parsed:
+    path: Path
+    doc_id: str
+    digest: str
+    chunks: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    outcome: str = "parsed"  # or "unchanged", "skipped"
+    reason: str = ""
+
+
 class Indexer:
+    """Writes new and changed reports to the store and keeps the lexical index in step with it.
+
+    Ingest is a three-stage pipeline: files are read and chunked in a worker thread, chunks of several
+    reports are embedded together on the calling thread, and a writer thread stores them in large batches
+    while the next ones are embedded (a per-report ``add`` bounds the embedded store at 60 to 100 chunks/s).
+    """
+
+    #: Chunks per store write (several reports at once; a write is one delete and few adds).
+    WRITE_CHUNKS = 2000
+    #: Chunks embedded in one call to the embedder (a remote embedder splits them into concurrent requests).
+    EMBED_CHUNKS = 256
+    #: Documents per step when the lexical index catches up with the store.
+    SYNC_DOCS = 200
+    #: The change log is read from this long before the last sync: clocks of writers on other machines
+    #: may be behind, and a write logs its documents only when it is done.
+    CLOCK_MARGIN_S = 120.0
+
     def __init__(self, store: ChunkStore, embedder: CachedEmbedder, lexical: LexicalIndex,
                  chunk_size: int = 400, chunk_overlap: int = 60, heading_header: bool = True,
                  max_file_bytes: int | None = None, read_options: ReadOptions | None = None,
@@ -110,61 +140,106 @@ class Indexer:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.heading_header = heading_header
+        self._seen_fingerprint: str | None = None
+        self._unsettled: str | None = None  # see sync_lexical
+
+    # -- ingest --------------------------------------------------------------------------------------
+    def _parse(self, path: Path, existing: dict[str, DocRecord]) -> _Parsed:
+        doc_id = doc_id_for(path)
+        item = _Parsed(path, doc_id, "")
+        try:
+            size = path.stat().st_size
+            if self.max_file_bytes is not None and size > self.max_file_bytes:
+                item.outcome, item.reason = "skipped", _too_large(size, self.max_file_bytes)
+                return item
+            item.digest = file_hash(path)
+            record = existing.get(doc_id)
+            if record and record.complete and record.doc_hash == item.digest:
+                item.outcome, item.reason = "unchanged", record.meta.get("truncated") or ""
+                return item
+            parsed = parse_document(
+                path, self.chunk_size, self.chunk_overlap, self.heading_header, content_hash=item.digest,
+                options=self.read_options,
+            )
+        except ReadError as exc:
+            item.outcome, item.reason = "skipped", str(exc)
+            return item
+        except (FileNotFoundError, PermissionError) as exc:
+            item.outcome, item.reason = "skipped", f"cannot read: {exc.strerror or exc}"
+            return item
+        if not parsed.chunks:
+            item.outcome, item.reason = "skipped", "no text after cleaning"
+            return item
+        item.chunks = parsed.chunks
+        item.meta = {**parsed.metadata.to_dict(), "source": str(path.resolve()), "chars": len(parsed.text),
+                     "source_type": parsed.source_type, "ocr": parsed.ocr,
+                     "pages": max((c.page or 0) for c in parsed.chunks)}
+        return item
 
     def ingest(self, paths: Iterable[Path], progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
         t0 = time.perf_counter()
         report = IngestReport()
         files, skipped, scanned = discover(paths)
         report.skipped.extend(skipped)
-        existing = self.store.documents()
-        seen_ids: set[str] = set()
+        existing = self._existing()
+        seen_ids = {doc_id_for(p) for p in files}
         before = self.embedder.embedded_count
-        for i, path in enumerate(files):
-            doc_id = doc_id_for(path)
-            seen_ids.add(doc_id)
-            if progress:
-                progress(path.name, i, len(files))
-            started = time.monotonic()
-            try:
-                size = path.stat().st_size
-                if self.max_file_bytes is not None and size > self.max_file_bytes:
-                    report.skipped.append((str(path), _too_large(size, self.max_file_bytes)))
-                    continue
-                digest = file_hash(path)
-                record = existing.get(doc_id)
-                if record and record.complete and record.doc_hash == digest:
-                    report.unchanged.append(doc_id)
-                    if record.meta.get("truncated"):
-                        report.truncated.append((str(path), record.meta["truncated"]))
-                    continue
-                parsed = parse_document(
-                    path, self.chunk_size, self.chunk_overlap, self.heading_header, content_hash=digest,
-                    options=self.read_options,
-                )
-            except ReadError as exc:
-                report.skipped.append((str(path), str(exc)))
-                continue
-            except (FileNotFoundError, PermissionError) as exc:
-                report.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
-                continue
-            if not parsed.chunks:
-                report.skipped.append((str(path), "no text after cleaning"))
-                continue
+        pending: list[_Parsed] = []  # parsed, waiting to be embedded
+        to_write: list[tuple] = []  # embedded, waiting to be written
+        written: list[_Parsed] = []
+        embed_chunks = max(self.EMBED_CHUNKS, getattr(self.embedder.embeddings, "preferred_batch", 0))
+
+        def embed_pending() -> None:
+            # Each report under its own time budget (RAG_INGEST_FILE_TIMEOUT_S): a pathological file is
+            # indexed in part and said so, instead of holding the ingest for minutes.
             budget = self.file_timeout_s
-            deadline = None if budget is None else _deadline(started + budget)
-            vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks], deadline=deadline)
-            chunks = parsed.chunks[: len(vectors)]
-            meta = {**parsed.metadata.to_dict(), "source": str(path.resolve()), "chars": len(parsed.text),
-                    "source_type": parsed.source_type, "ocr": parsed.ocr,
-                    "pages": max((c.page or 0) for c in parsed.chunks)}
-            if len(chunks) < len(parsed.chunks):
-                meta["truncated"] = _cut_short(len(chunks), len(parsed.chunks), budget)
-                report.truncated.append((str(path), meta["truncated"]))
-                if not chunks:
-                    continue
-            self.store.write_document(doc_id, chunks, vectors, digest, meta)
-            (report.updated if doc_id in existing else report.added).append(doc_id)
-            report.chunks_written += len(chunks)
+            for item in pending:
+                deadline = None if budget is None else _deadline(time.monotonic() + budget)
+                vectors = self.embedder.embed_documents([c.embed_text for c in item.chunks], deadline=deadline)
+                if len(vectors) < len(item.chunks):
+                    item.meta["truncated"] = _cut_short(len(vectors), len(item.chunks), budget)
+                    report.truncated.append((str(item.path), item.meta["truncated"]))
+                    item.chunks = item.chunks[: len(vectors)]
+                if item.chunks:
+                    to_write.append((item, vectors))
+            pending.clear()
+
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser, \
+                ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
+            write: Future | None = None
+
+            def flush(final: bool = False) -> None:
+                nonlocal write
+                if not to_write or (not final and sum(len(i.chunks) for i, _ in to_write) < self.WRITE_CHUNKS):
+                    return
+                batch = list(to_write)
+                to_write.clear()
+                if write is not None:
+                    write.result()  # one write in flight: the next batch is embedded meanwhile
+                write = writer.submit(self._write, batch, written)
+
+            parsed_items = _prefetch(parser, lambda p: self._parse(p, existing), files, depth=8)
+            for i, item in enumerate(parsed_items):
+                if progress:
+                    progress(item.path.name, i, len(files))
+                if item.outcome == "skipped":
+                    report.skipped.append((str(item.path), item.reason))
+                elif item.outcome == "unchanged":
+                    report.unchanged.append(item.doc_id)
+                    if item.reason:  # indexed in part on an earlier run
+                        report.truncated.append((str(item.path), item.reason))
+                else:
+                    pending.append(item)
+                    if sum(len(p.chunks) for p in pending) >= embed_chunks:
+                        embed_pending()
+                        flush()
+            embed_pending()
+            flush(final=True)
+            if write is not None:
+                write.result()
+        for item in written:
+            (report.updated if item.doc_id in existing else report.added).append(item.doc_id)
+            report.chunks_written += len(item.chunks)
         if progress:
             progress("", len(files), len(files))
         # Documents whose source file lived in a scanned folder and is gone now are removed.
@@ -185,22 +260,91 @@ class Indexer:
         report.seconds = time.perf_counter() - t0
         return report
 
+    def _write(self, batch: list[tuple[_Parsed, list[list[float]]]], written: list[_Parsed]) -> None:
+        self.store.write_documents([(i.doc_id, i.chunks, v, i.digest, i.meta) for i, v in batch])
+        written.extend(i for i, _ in batch)
+
+    def _existing(self) -> dict[str, DocRecord]:
+        """Every document in the store with its state. The lexical index, brought up to date first, knows
+        each complete document; reading every chunk's metadata from the store (which grows with the
+        corpus) is needed only when the store holds chunks that no complete document accounts for (a write
+        that was cut off, or another process writing right now)."""
+        self.sync_lexical()
+        records = self.lexical.records()
+        if self.store.count() == sum(r.n_chunks for r in records.values()):
+            return records
+        return self.store.documents()
+
+    # -- lexical index -------------------------------------------------------------------------------
     def sync_lexical(self, force: bool = False) -> bool:
-        """Rebuild the lexical index from the store if another process (or we) changed the store."""
+        """Bring the lexical index up to the store; True when the store changed since this process last
+        looked (then callers re-read what they derive from it).
+
+        Which documents changed comes from the store's change log (``changed_since``), or, for a new index
+        file, from comparing every document's head. Only changed documents are read and tokenised, so a
+        change costs time in proportion to the changed reports. Several processes may share the index
+        file: whichever syncs first does the work, the others find it done.
+        """
         fingerprint = self.store.fingerprint()
-        if not force and self.lexical.fingerprint is None:
-            self.lexical.load()
+        if not force and fingerprint == self._seen_fingerprint == self.lexical.fingerprint:
+            return False
         if force or self.lexical.fingerprint != fingerprint:
-            self.lexical.build(self.store.all_chunks(), fingerprint)
-            try:
-                self.lexical.save()
-            except OSError as exc:  # a full or read-only disk: say so (the index in memory is current)
-                clear = storage_error(exc, str(self.lexical.directory))
-                if clear is None:
-                    raise
-                raise clear from exc
-            return True
-        return False
+            started = time.time()
+            since = self.lexical.synced_at()
+            logged = self.store.changed_since(since - self.CLOCK_MARGIN_S) if since is not None else None
+            full = logged is None  # a new index file, or one that slept past the log: compare every head
+            self._apply(*self._diff_heads() if full else (logged, []))
+            if not full and self.store.count() != self.lexical.n_chunks():
+                # Chunks the log does not account for: a write in progress (it logs when done), or one that
+                # was cut off (it never will). Once the store is quiet, or in a process's first look,
+                # compare every head.
+                if self._unsettled == fingerprint or self._seen_fingerprint is None:
+                    self._apply(*self._diff_heads())
+                else:
+                    self._unsettled = fingerprint
+                    self.lexical.apply([], [], None, set_fingerprint=True, synced_at=started)
+                    self._seen_fingerprint = fingerprint
+                    return True
+            self._unsettled = None
+            self.lexical.apply([], [], fingerprint, set_fingerprint=True, synced_at=started)
+        self._seen_fingerprint = fingerprint
+        return True
+
+    def _diff_heads(self) -> tuple[list[str], list[str]]:
+        """(documents whose head differs from the index, indexed documents without a head): reads one
+        record per document, so it grows with the corpus; the change log is the usual way."""
+        heads = self.store.heads()
+        local = self.lexical.doc_hashes()
+        return [d for d, (h, _) in heads.items() if local.get(d) != h], [d for d in local if d not in heads]
+
+    def _apply(self, changed: list[str], removed: list[str]) -> None:
+        """Read the changed documents from the store and write them (or their removal) to the index."""
+        local = self.lexical.doc_hashes()
+        removed = list(removed)
+        for s in range(0, len(changed), self.SYNC_DOCS):
+            part = changed[s : s + self.SYNC_DOCS]
+            got = self.store.document_chunks(part)
+            # Gone, or not complete (being written, or cut off): not indexed.
+            removed.extend(d for d in part if d not in got and d in local)
+            self.lexical.apply([DocUpdate(d, h, c, m) for d, (h, c, m) in got.items()])
+        if removed:
+            self.lexical.apply([], removed)
+
+
+def _prefetch(pool: ThreadPoolExecutor, fn: Callable[[Path], _Parsed], items: list[Path],
+              depth: int) -> Iterator[_Parsed]:
+    """``map(fn, items)`` run ahead in ``pool`` by at most ``depth`` items (bounded memory)."""
+    queue: deque[Future] = deque()
+    it = iter(items)
+    for item in it:
+        queue.append(pool.submit(fn, item))
+        if len(queue) >= depth:
+            break
+    while queue:
+        yield queue.popleft().result()
+        nxt = next(it, None)
+        if nxt is not None:
+            queue.append(pool.submit(fn, nxt))
 
 
 def _deadline(at: float) -> Callable[[], bool]:

@@ -105,7 +105,8 @@ class HybridRetriever:
         if self.use_lexical and self.lexical.chunks:
             # Only chunks of the document versions the lexical snapshot holds, which are complete: a
             # document being written (or rewritten) by another process never shows half-done.
-            dense = [(c, s) for c, s in dense if self.lexical.holds(c)]
+            held = self.lexical.held([c for c, _ in dense])
+            dense = [(c, s) for c, s in dense if c.id in held]
         fused = self._fuse(dense, lexical)
         if self.reranker is not None:
             fused = self.reranker(query, fused)

@@ -1,146 +1,411 @@
-"""BM25 over jieba tokens (bm25s), persisted beside Chroma and kept in step with it by fingerprint."""
+"""BM25 over jieba tokens in a SQLite file that grows and shrinks one document at a time.
+
+Why SQLite: adding, replacing or removing a report touches only that report's rows (its chunks, their
+postings in an FTS5 table, the document frequencies of its terms), so the cost of a change is
+proportional to the report, not the corpus; nothing re-tokenises unchanged chunks. Readers query the file
+directly, so a process needs neither the corpus texts in memory nor a load step at startup, and several
+processes on one machine may share the file (WAL: many readers, one writer at a time).
+
+Scoring is the Lucene variant of BM25 that bm25s computes (k1=1.2, b=0.75), evaluated at query time from
+per-chunk term frequencies and corpus totals kept in the file. FTS5 only finds candidate chunks: for a
+question scoped to reports, every matching chunk of those reports; for an unscoped one, FTS5's own top
+candidates, which are then scored exactly.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import sqlite3
 import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from rag.retrieval.tokenize import tokenize
-from rag.schema import Chunk
+from rag.schema import SECTION_SEP, Chunk
+from vectorstore.base import DocRecord
+
+K1, B = 1.2, 0.75
+#: Rowid of a chunk = docno << _SHIFT | ordinal: one document's chunks form one contiguous rowid range,
+#: which FTS5 can restrict a MATCH to without reading other documents' postings.
+_SHIFT = 20
+#: Unscoped searches: terms in more than this share of chunks do not select candidates (their postings
+#: are the longest and their weight the lowest); they still count in the exact score.
+_COMMON = 0.25
+_FILE = "lexical.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS docs (
+    docno INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT UNIQUE NOT NULL, doc_hash TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL, meta TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL, section TEXT NOT NULL, start INTEGER, "end" INTEGER, title TEXT, year INTEGER,
+    terms TEXT NOT NULL, length INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vocab (term TEXT PRIMARY KEY, id INTEGER UNIQUE NOT NULL, df INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    terms, content='chunks', content_rowid='rowid', tokenize='unicode61');
+"""
+
+
+@dataclass
+class DocUpdate:
+    """One document's new version: what ``LexicalIndex.apply`` writes."""
+
+    doc_id: str
+    doc_hash: str
+    chunks: list[Chunk]
+    meta: dict[str, Any]
+
+
+class ChunkView:
+    """All chunks of the index, read from the file when iterated (never held in memory)."""
+
+    def __init__(self, index: LexicalIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.n_chunks()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[Chunk]:
+        rows = self._index._conn().execute(f"SELECT {_COLS} FROM chunks ORDER BY doc_id, ordinal")
+        return (_chunk(r) for r in rows)
+
+
+_COLS = 'doc_id, ordinal, text, section, start, "end", title, year'
+
+
+def _chunk(row: tuple) -> Chunk:
+    doc_id, ordinal, text, section, start, end, title, year = row[:8]
+    return Chunk(doc_id=doc_id, ordinal=ordinal, text=text,
+                 section_path=section.split(SECTION_SEP) if section else [], start=start or 0, end=end or 0,
+                 title=title or "", year=year or None)
+
+
+def chunk_terms(chunk: Chunk) -> list[str]:
+    """The tokens BM25 indexes for a chunk: title, section path and text."""
+    return tokenize(f"{chunk.title} {chunk.section} {chunk.text}")
 
 
 class LexicalIndex:
-    """BM25 over all chunks, rebuilt from the store whenever the store's fingerprint changes.
+    """BM25 over all complete documents of the store, in ``directory/lexical.sqlite``.
 
-    The index is small (a sparse matrix over the vocabulary) and rebuilding it is a matter of
-    tokenizing; we rebuild whole rather than patch, which keeps it exactly equal to the store.
+    ``fingerprint`` is the store fingerprint the file was last brought up to date with; the indexer
+    compares it with the store's and applies only the documents that differ (see ``Indexer.sync_lexical``).
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.fingerprint: str | None = None
-        self.chunks: list[Chunk] = []
-        self._bm25 = None
-        self._doc_rows: dict[str, np.ndarray] = {}
-        self._texts: dict[str, str] = {}
-        self._df: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self.path = directory / _FILE
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._fingerprint: str | None = None
+        self._opened = False
 
-    # -- building --------------------------------------------------------------------------------
-    def build(self, chunks: list[Chunk], fingerprint: str) -> None:
-        import bm25s
+    # -- connection ------------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        """One connection per thread (the web server answers in several threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self._open()
+            conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
 
-        tokens = [tokenize(f"{c.title} {c.section} {c.text}") for c in chunks]
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        if chunks:
-            bm25.index(tokens, show_progress=False)
-        df: dict[str, int] = {}
-        for toks in tokens:
-            for t in set(toks):
-                df[t] = df.get(t, 0) + 1
-        with self._lock:
-            self._bm25 = bm25 if chunks else None
-            self.chunks = chunks
-            self.fingerprint = fingerprint
-            self._df = df
-            self._index_rows()
-
-    def _index_rows(self) -> None:
-        rows: dict[str, list[int]] = {}
-        for i, c in enumerate(self.chunks):
-            rows.setdefault(c.doc_id, []).append(i)
-        self._doc_rows = {k: np.asarray(v) for k, v in rows.items()}
-        self._texts = {c.id: c.text for c in self.chunks}
-
-    def save(self) -> None:
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(tmp / "bm25"), show_progress=False)
-        meta = {
-            "fingerprint": self.fingerprint,
-            "df": self._df,
-            "chunks": [
-                {**c.to_metadata("", 0), "text": c.text} for c in self.chunks
-            ],
-        }
-        (tmp / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        # Swap in whole: a reader never sees half an index.
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            self.directory.rename(old)
-        tmp.rename(self.directory)
-        shutil.rmtree(old, ignore_errors=True)
-
-    def load(self) -> bool:
-        """Load from disk; False when absent or unreadable (callers then rebuild from the store)."""
-        import bm25s
-
+    def _open(self) -> None:
+        if self._opened:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for old in ("chunks.json", "bm25"):  # the former whole-rebuild snapshot: replaced by the file
+            p = self.directory / old
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            elif p.exists():
+                p.unlink()
+        conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
         try:
-            meta = json.loads((self.directory / "chunks.json").read_text(encoding="utf-8"))
-            chunks = [Chunk.from_metadata(m.pop("text"), m) for m in meta["chunks"]]
-            bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False) if chunks else None
-        except (OSError, ValueError, KeyError):
-            return False
-        with self._lock:
-            self._bm25, self.chunks, self.fingerprint = bm25, chunks, meta["fingerprint"]
-            self._df = meta.get("df", {})
-            self._index_rows()
-        return True
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()
+        self._opened = True
+
+    # -- state -----------------------------------------------------------------------------------
+    def _meta(self, key: str, conn: sqlite3.Connection | None = None) -> str | None:
+        row = (conn or self._conn()).execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The store fingerprint this index was last synced to (shared by every process using the file)."""
+        return self._meta("fingerprint")
+
+    def set_fingerprint(self, fingerprint: str | None) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+
+    def synced_at(self) -> float | None:
+        """When (the store's clock) this index last read the store's change log."""
+        value = self._meta("synced_at")
+        return float(value) if value else None
+
+    def n_chunks(self) -> int:
+        return int(self._meta("n_chunks") or 0)
+
+    def _totals(self, conn: sqlite3.Connection) -> tuple[int, float]:
+        rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('n_chunks', 'n_terms')").fetchall())
+        n = int(rows.get("n_chunks") or 0)
+        return n, (int(rows.get("n_terms") or 0) / n if n else 1.0)
+
+    @property
+    def chunks(self) -> ChunkView:
+        return ChunkView(self)
+
+    def doc_ids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT doc_id FROM docs")}
+
+    def doc_hashes(self) -> dict[str, str]:
+        return dict(self._conn().execute("SELECT doc_id, doc_hash FROM docs").fetchall())
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The catalog: each indexed document's metadata with its id and chunk count, by id."""
+        rows = self._conn().execute("SELECT doc_id, n_chunks, meta FROM docs ORDER BY doc_id").fetchall()
+        return [{**json.loads(meta), "doc_id": doc_id, "chunks": n} for doc_id, n, meta in rows]
+
+    def records(self) -> dict[str, DocRecord]:
+        """Every indexed document as a complete ``DocRecord`` (the indexer's view of the store)."""
+        rows = self._conn().execute("SELECT doc_id, doc_hash, n_chunks, meta FROM docs").fetchall()
+        return {d: DocRecord(d, h, n, n, json.loads(m)) for d, h, n, m in rows}
+
+    # -- writing ---------------------------------------------------------------------------------
+    def apply(self, updates: Iterable[DocUpdate], removals: Iterable[str] = (),
+              fingerprint: str | None = None, set_fingerprint: bool = False,
+              synced_at: float | None = None) -> int:
+        """Write new document versions and remove documents, in one transaction. Tokenising happens
+        before the transaction, so other processes' reads and writes wait only for the inserts.
+        A document already at the given version (another process sharing the file applied it) is
+        skipped. Returns the number of documents changed."""
+        updates = list(updates)
+        # Documents already at their version (another process sharing the file did them) are not tokenised.
+        have = _lookup(self._conn(), "SELECT doc_id, doc_hash FROM docs WHERE doc_id IN ({})",
+                       [u.doc_id for u in updates])
+        prepared = [(u, [chunk_terms(c) for c in u.chunks]) for u in updates if have.get(u.doc_id) != u.doc_hash]
+        removals = list(removals)
+        conn = self._conn()
+        changed = 0
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                current = dict(conn.execute("SELECT doc_id, doc_hash FROM docs").fetchall()) if (
+                    prepared or removals) else {}
+                n, n_terms = (int(self._meta(k, conn) or 0) for k in ("n_chunks", "n_terms"))
+                for doc_id in removals:
+                    if doc_id in current:
+                        dn, dt = self._remove(conn, doc_id)
+                        n, n_terms, changed = n - dn, n_terms - dt, changed + 1
+                for update, terms in prepared:
+                    if current.get(update.doc_id) == update.doc_hash:
+                        continue
+                    if update.doc_id in current:
+                        dn, dt = self._remove(conn, update.doc_id)
+                        n, n_terms = n - dn, n_terms - dt
+                    self._insert(conn, update, terms)
+                    n, n_terms, changed = n + len(update.chunks), n_terms + sum(map(len, terms)), changed + 1
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 [("n_chunks", str(n)), ("n_terms", str(n_terms))])
+                if set_fingerprint:
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+                if synced_at is not None:
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (repr(synced_at),))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return changed
+
+    def _term_ids(self, conn: sqlite3.Connection, terms: set[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        todo = list(terms)
+        for s in range(0, len(todo), 500):
+            part = todo[s : s + 500]
+            marks = ",".join("?" * len(part))
+            ids.update(conn.execute(f"SELECT term, id FROM vocab WHERE term IN ({marks})", part).fetchall())
+        new = [t for t in todo if t not in ids]
+        if new:
+            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM vocab").fetchone()[0]
+            rows = [(t, top + i + 1, 0) for i, t in enumerate(new)]
+            conn.executemany("INSERT INTO vocab VALUES (?, ?, ?)", rows)
+            ids.update((t, i) for t, i, _ in rows)
+        return ids
+
+    def _insert(self, conn: sqlite3.Connection, update: DocUpdate, terms: list[list[str]]) -> None:
+        cur = conn.execute("INSERT INTO docs (doc_id, doc_hash, n_chunks, meta) VALUES (?, ?, ?, ?)",
+                           (update.doc_id, update.doc_hash, len(update.chunks),
+                            json.dumps(update.meta, ensure_ascii=False)))
+        docno = cur.lastrowid
+        ids = self._term_ids(conn, {t for ts in terms for t in ts})
+        rows = []
+        df: Counter[str] = Counter()
+        for c, ts in zip(update.chunks, terms, strict=True):
+            df.update(set(ts))
+            rows.append(((docno << _SHIFT) | c.ordinal, c.id, c.doc_id, c.ordinal, c.text, c.section, c.start,
+                         c.end, c.title, c.year or 0, " ".join(f"t{ids[t]}" for t in ts), len(ts)))
+        conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", [(r[0], r[10]) for r in rows])
+        conn.executemany("UPDATE vocab SET df = df + ? WHERE term = ?", [(v, t) for t, v in df.items()])
+
+    def _remove(self, conn: sqlite3.Connection, doc_id: str) -> tuple[int, int]:
+        docno = conn.execute("SELECT docno FROM docs WHERE doc_id=?", (doc_id,)).fetchone()[0]
+        lo, hi = docno << _SHIFT, ((docno + 1) << _SHIFT) - 1
+        rows = conn.execute("SELECT rowid, terms, length FROM chunks WHERE rowid BETWEEN ? AND ?", (lo, hi)).fetchall()
+        conn.executemany("INSERT INTO fts (fts, rowid, terms) VALUES ('delete', ?, ?)", [r[:2] for r in rows])
+        df: Counter[int] = Counter()
+        for _, terms, _ in rows:
+            df.update({int(t[1:]) for t in terms.split()})
+        conn.executemany("UPDATE vocab SET df = df - ? WHERE id = ?", [(v, i) for i, v in df.items()])
+        conn.execute("DELETE FROM chunks WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        conn.execute("DELETE FROM docs WHERE docno=?", (docno,))
+        return len(rows), sum(r[2] for r in rows)
+
+    def clear(self) -> None:
+        """Forget everything (the next sync rebuilds from the store)."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            for table in ("docs", "chunks", "vocab", "meta"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
+            conn.execute("COMMIT")
 
     # -- querying --------------------------------------------------------------------------------
     def search(self, query: str, k: int, doc_ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
+        """Top ``k`` chunks by BM25, optionally only of ``doc_ids``; chunks scoring 0 are left out."""
         tokens = tokenize(query)
-        with self._lock:
-            bm25, chunks = self._bm25, self.chunks
-            rows = self._doc_rows
-        if bm25 is None or not tokens:
+        if not tokens or k <= 0:
             return []
-        vocab = bm25.vocab_dict
-        ids = [vocab[t] for t in tokens if t in vocab]
-        if not ids:
-            return []
-        scores = bm25.get_scores([t for t in tokens if t in vocab])
-        if doc_ids is not None:
-            mask = np.zeros(len(chunks), dtype=bool)
-            for d in doc_ids:
-                if d in rows:
-                    mask[rows[d]] = True
-            scores = np.where(mask, scores, 0.0)
-        k = min(k, len(chunks))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(chunks) else np.arange(len(chunks))
-        top = top[np.argsort(-scores[top])]
-        return [(chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+        conn = self._conn()
+        conn.execute("BEGIN")  # one snapshot for every read below
+        try:
+            n, avgdl = self._totals(conn)
+            found = _lookup(conn, "SELECT term, id, df FROM vocab WHERE term IN ({})", list(set(tokens)))
+            weights: Counter[int] = Counter()  # a term asked twice counts twice, as in bm25s
+            dfs: dict[int, int] = {}
+            for t in tokens:
+                if t in found and found[t][1] > 0:
+                    i, df = found[t]
+                    dfs[i] = df
+                    weights[i] += _idf(df, n)
+            if not weights:
+                return []
+            if doc_ids is not None:
+                rowids = self._scoped_candidates(conn, list(weights), doc_ids)
+            else:
+                rowids = self._candidates(conn, list(weights), dfs, n, max(10 * k, 200))
+            if not rowids:
+                return []
+            rows = _lookup(conn, f"SELECT rowid, {_COLS}, terms, length FROM chunks WHERE rowid IN ({{}})",
+                           rowids, key=False)
+        finally:
+            conn.execute("COMMIT")
+        scored = []
+        needles = [(f" t{i} ", w) for i, w in weights.items()]
+        for row in rows:
+            terms = " " + row[9].replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
+            norm = K1 * (1 - B + B * row[10] / avgdl)
+            s = 0.0
+            for needle, w in needles:
+                tf = terms.count(needle)  # term ids are space-separated: a C-level count, no parsing
+                if tf:
+                    s += w * tf / (tf + norm)
+            if s > 0:
+                scored.append((s, row[1], row[2], row))
+        scored.sort(key=lambda x: (-x[0], x[1], x[2]))
+        return [(_chunk(r[1:]), float(s)) for s, _, _, r in scored[:k]]
+
+    def _scoped_candidates(self, conn: sqlite3.Connection, ids: list[int], doc_ids: list[str]) -> list[int]:
+        docnos = [r[0] for r in _lookup(conn, "SELECT docno FROM docs WHERE doc_id IN ({})",
+                                        list(dict.fromkeys(doc_ids)), key=False)]
+        match = " OR ".join(f"t{i}" for i in ids)
+        out: list[int] = []
+        for d in docnos:
+            out.extend(r[0] for r in conn.execute(
+                "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?",
+                (match, d << _SHIFT, ((d + 1) << _SHIFT) - 1)))
+        return out
+
+    def _candidates(self, conn: sqlite3.Connection, ids: list[int], dfs: dict[int, int], n: int,
+                    limit: int) -> list[int]:
+        rare = [i for i in ids if dfs[i] <= _COMMON * n] or [min(ids, key=lambda i: dfs[i])]
+        match = " OR ".join(f"t{i}" for i in rare)
+        return [r[0] for r in conn.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?", (match, limit))]
 
     def idf(self, term: str) -> float:
         """BM25 idf of a term over chunks; unseen terms get the highest weight (they are the rarest)."""
-        from rag.answer.evidence import bm25_idf
-
-        return bm25_idf(self._df.get(term.lower(), 0), max(len(self.chunks), 1))
+        conn = self._conn()
+        row = conn.execute("SELECT df FROM vocab WHERE term=?", (term.lower(),)).fetchone()
+        df, n = (row[0] if row else 0), max(self.n_chunks(), 1)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def mentions(self, word: str) -> bool:
-        """Whether the corpus text names ``word`` (as a token; by substring too while the corpus is small)."""
+        """Whether the corpus text names ``word``: a token of some chunk (jieba's search mode also indexes
+        the parts of long words, so 北京 is found in 北京市), else, in a small corpus, a substring."""
         w = word.lower()
-        if w in self._df:
+        conn = self._conn()
+        row = conn.execute("SELECT df FROM vocab WHERE term=?", (w,)).fetchone()
+        if row and row[0] > 0:
             return True
-        return len(self._texts) <= 5000 and any(w in t for t in self._texts.values())
+        if self.n_chunks() > 5000:
+            return False
+        return conn.execute("SELECT 1 FROM chunks WHERE instr(text, ?) > 0 LIMIT 1", (word,)).fetchone() is not None
 
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
-        """The snapshot's chunks of these documents (complete documents only), in index order."""
-        with self._lock:
-            chunks, rows = self.chunks, self._doc_rows
-        return [chunks[i] for d in dict.fromkeys(doc_ids) if d in rows for i in rows[d]]
-
-    def doc_ids(self) -> set[str]:
-        return set(self._doc_rows)
+        """The chunks of these (complete) documents, document by document in the order given."""
+        conn = self._conn()
+        out: list[Chunk] = []
+        for d in dict.fromkeys(doc_ids):
+            row = conn.execute("SELECT docno FROM docs WHERE doc_id=?", (d,)).fetchone()
+            if row:  # the document's rowid range: an index lookup, not a scan of every chunk
+                out.extend(_chunk(r) for r in conn.execute(
+                    f"SELECT {_COLS} FROM chunks WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+                    (row[0] << _SHIFT, ((row[0] + 1) << _SHIFT) - 1)))
+        return out
 
     def holds(self, chunk: Chunk) -> bool:
-        """Is this exact chunk (id and text) part of the snapshot? A chunk of a newer version of a
-        document, written by another process and not yet complete, is not."""
-        return self._texts.get(chunk.id) == chunk.text
+        """Is this exact chunk (id and text) indexed? A chunk of a newer version of a document, written
+        by another process and not yet complete, is not."""
+        row = self._conn().execute("SELECT text FROM chunks WHERE chunk_id=?", (chunk.id,)).fetchone()
+        return bool(row) and row[0] == chunk.text
+
+    def held(self, chunks: list[Chunk]) -> set[str]:
+        """Ids of those of ``chunks`` that ``holds`` (one query for many)."""
+        found = _lookup(self._conn(), "SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({})",
+                        [c.id for c in chunks])
+        return {c.id for c in chunks if found.get(c.id) == c.text}
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _lookup(conn: sqlite3.Connection, sql: str, keys: list, key: bool = True):
+    """Run ``sql`` with ``IN ({})`` over ``keys`` in parts; a dict by first column, or the rows."""
+    rows: list[tuple] = []
+    for s in range(0, len(keys), 500):
+        part = keys[s : s + 500]
+        rows.extend(conn.execute(sql.format(",".join("?" * len(part))), part).fetchall())
+    if not key:
+        return rows
+    return {r[0]: (r[1:] if len(r) > 2 else r[1]) for r in rows}
