@@ -435,7 +435,7 @@ def _docx_bomb(path: Path, xml_mb: int) -> None:
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
-def test_ingest_skips_symlinks_bombs_and_cuts_runaway_files_short(shipped_index_dir, tmp_path, secrets):
+def test_ingest_skips_symlinks_bombs_and_cuts_runaway_files_short(pipeline, shipped_index_dir, tmp_path, secrets):
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(REPORTS / "dehua-2024.txt", data)
@@ -457,8 +457,9 @@ def test_ingest_skips_symlinks_bombs_and_cuts_runaway_files_short(shipped_index_
     assert "passwd.txt: symbolic link pointing outside the data folder" in out, out
     assert "linked: symbolic link pointing outside the data folder" in out, out
     assert "bomb.docx: archive unpacks to 15" in out and "RAG_MAX_UNPACKED_MB" in out, out
-    embedded = int(out.split(" embedded")[0].rsplit(" ", 1)[-1])
-    assert embedded <= 3, out  # ~3,000 chunks of one line: the same few texts, embedded once each
+    written, embedded = (int(out.split(w)[0].rsplit(" ", 1)[-1]) for w in (" written", " embedded"))
+    # ~3,000 chunks of one repeated sentence: a few dozen distinct texts (one per phase), embedded once each.
+    assert written > 2900 and embedded < 100, out
     docs = json.loads(_rag("docs", "--json", env={"RAG_INDEX_DIR": str(index)}).stdout)
     assert {d["doc_id"] for d in docs} == {"dehua-2024", "oneline"}
     chunks = Pipeline(make_settings(index)).store.all_chunks()
@@ -495,7 +496,7 @@ def _no_traceback(proc: subprocess.CompletedProcess) -> None:
 
 
 @needs_namespaces
-def test_read_only_index_gives_a_clear_error(shipped_index_dir, tmp_path):
+def test_read_only_index_gives_a_clear_error(pipeline, shipped_index_dir, tmp_path):
     index = tmp_path / "ro-idx"
     shutil.copytree(shipped_index_dir, index)
     ro = _in_mount(f"mount --bind {index} {index} && mount -o remount,bind,ro {index}")
@@ -553,7 +554,7 @@ def _wait_for(check, seconds: float = 60) -> None:
         time.sleep(0.5)
 
 
-def test_server_notices_its_index_deleted_and_rebuilt(shipped_index_dir, tmp_path):
+def test_server_notices_its_index_deleted_and_rebuilt(pipeline, shipped_index_dir, tmp_path):
     index = tmp_path / "live-idx"
     seed_cache(index, shipped_index_dir)
     live = Pipeline(make_settings(index))
