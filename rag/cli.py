@@ -1,4 +1,4 @@
-"""The ``rag`` command: ingest, docs, search, ask, eval, serve. Settings come from the environment
+"""The ``rag`` command: ingest, docs, search, ask, eval, serve, mcp, feedback. Settings come from the environment
 (prefix ``RAG_``); a few flags override them for one run.
 """
 
@@ -119,10 +119,43 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_mcp(args, settings: Settings) -> int:
+    from rag.mcp_server import serve_stdio
+
+    serve_stdio(settings)
+    return 0
+
+
+def cmd_feedback_export(args, settings: Settings) -> int:
+    from rag.feedback.export import gold_candidate
+    from rag.feedback.store import FeedbackStore
+
+    store = FeedbackStore(settings.index_dir / "feedback.sqlite")
+    rows = [gold_candidate(v) for v in store.take_for_export(everything=args.all)]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if args.out == "-":
+        sys.stdout.write(lines)
+    else:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("a", encoding="utf-8") as f:
+            f.write(lines)
+    print(f"exported {len(rows)} 👎 answers as candidate gold lines"
+          + ("" if args.out == "-" else f" to {args.out}") + "; fill the fields marked TODO (see _todo)",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from rag.evaluation.cli import run_eval_command
 
     return run_eval_command(args, settings)
+
+
+def cmd_gold_stats(args, settings: Settings) -> int:
+    from rag.evaluation.overlap import print_gold_stats
+
+    return print_gold_stats(args.gold, settings.data_dir, args.split, args.json)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,11 +189,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web chat and API")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("mcp", help="serve the MCP tools (ask, search_reports, list_reports) over stdio")
+    p.set_defaults(func=cmd_mcp)
+
+    p = sub.add_parser("feedback", help="answer feedback (👍/👎 votes)")
+    fsub = p.add_subparsers(dest="feedback_command", required=True)
+    e = fsub.add_parser("export", help="append 👎 answers not exported yet as candidate gold lines")
+    e.add_argument("--out", default="eval/feedback-candidates.jsonl", help="JSONL file to append to ('-': stdout)")
+    e.add_argument("--all", action="store_true", help="every 👎 vote, also those exported before")
+    e.set_defaults(func=cmd_feedback_export)
+
     p = sub.add_parser("eval", help="run the gold set and write metrics")
     from rag.evaluation.cli import add_eval_arguments
 
     add_eval_arguments(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("gold-stats", help="gold set counts by type/split and question/evidence word overlap")
+    p.add_argument("gold", nargs="?", default="eval/gold.jsonl")
+    p.add_argument("--split", default="all", choices=["test", "dev", "all"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_gold_stats)
     return parser
 
 

@@ -10,11 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.base import Answerer, Turn
+from rag.answer.evidence import EvidenceFinder
+from rag.answer.model import AnswerModel
+from rag.answer.sentences import SentenceVectors
 from rag.embeddings import NamedEmbeddings, build_embeddings
 from rag.embeddings.cache import CachedEmbedder, EmbeddingCache
 from rag.ingest.indexer import Indexer, IngestReport
+from rag.retrieval.gazetteer import Gazetteer
 from rag.retrieval.hybrid import HybridRetriever, RetrievalResult
 from rag.retrieval.lexical import LexicalIndex
+from rag.retrieval.rerank import SentenceReranker
 from rag.retrieval.scope import DocPlaces, ScopeResolver
 from rag.schema import AnswerResult
 from rag.settings import Settings
@@ -44,6 +49,8 @@ class Pipeline:
         self._last_sync = 0.0
         self._catalog: list[dict[str, Any]] = []
         self._catalog_fp: str | None = None
+        #: Called with every answer part before the decision (calibration reads the evidence here).
+        self.observer: Callable[[Any], None] | None = None
 
     def _get(self, name: str, factory: Callable[[], Any]) -> Any:
         if name not in self._built:
@@ -92,12 +99,28 @@ class Pipeline:
         return self._get("lexical", make)
 
     @property
+    def embedding_cache(self) -> EmbeddingCache:
+        return self._get("embedding_cache", lambda: EmbeddingCache(self.settings.index_dir / "embedding-cache.sqlite"))
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        return self._get("sentence_vectors", lambda: SentenceVectors(self.embeddings, self.embedding_cache))
+
+    @property
+    def answer_model(self) -> AnswerModel:
+        return self._get("answer_model", lambda: AnswerModel.load(self.settings.answer_model))
+
+    @property
+    def evidence_finder(self) -> EvidenceFinder:
+        return self._get("evidence_finder", lambda: EvidenceFinder(
+            self.sentence_vectors, self.answer_model, use_synonyms=self.settings.synonyms))
+
+    @property
     def indexer(self) -> Indexer:
         def make() -> Indexer:
             s = self.settings
-            cache = EmbeddingCache(s.index_dir / "embedding-cache.sqlite")
             return Indexer(
-                self.store, CachedEmbedder(self.embeddings, cache), self.lexical,
+                self.store, CachedEmbedder(self.embeddings, self.embedding_cache), self.lexical,
                 chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap, heading_header=s.heading_header,
                 max_file_bytes=int(s.max_file_mb * 1024 * 1024),
                 max_unpacked_bytes=int(s.max_unpacked_mb * 1024 * 1024), file_timeout_s=s.ingest_file_timeout_s,
@@ -109,12 +132,16 @@ class Pipeline:
     def retriever(self) -> HybridRetriever:
         def make() -> HybridRetriever:
             s = self.settings
-            return HybridRetriever(
+            retriever = HybridRetriever(
                 self.store, self.embeddings, self.lexical, resolver=None,
                 use_dense=s.dense, use_lexical=s.lexical, place_filter=s.place_filter,
                 candidate_k=s.candidate_k, rrf_k=s.rrf_k, dense_weight=s.dense_weight,
                 lexical_weight=s.lexical_weight,
             )
+            if s.dense and s.sentence_rerank_weight > 0:
+                retriever.reranker = SentenceReranker(self.sentence_vectors, retriever.embed_query,
+                                                      weight=s.sentence_rerank_weight, rrf_k=s.rrf_k)
+            return retriever
 
         return self._get("retriever", make)
 
@@ -129,6 +156,11 @@ class Pipeline:
                progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
         report = self.indexer.ingest(paths or [self.settings.data_dir], progress=progress)
         self._refresh(force=True)
+        changed = set(report.added) | set(report.updated)
+        if changed:
+            # Sentence vectors for the answerability model are made now, not per question.
+            report.sentences_embedded = self.sentence_vectors.warm(
+                c for c in self.lexical.chunks if c.doc_id in changed)
         return report
 
     def ensure_index(self, progress: Callable[[str, int, int], None] | None = None) -> IngestReport | None:
@@ -160,7 +192,8 @@ class Pipeline:
                 )
                 self._catalog_fp = lexical.fingerprint
                 retriever.resolver = ScopeResolver(
-                    [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog]
+                    [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog],
+                    gazetteer=self._get("gazetteer", Gazetteer), mentioned=lexical.mentions,
                 )
 
     def documents(self) -> list[dict[str, Any]]:

@@ -61,13 +61,17 @@ class Settings(BaseSettings):
     place_filter: bool = True
     rrf_k: int = 60
     dense_weight: float = Field(0.5, ge=0)  # weights of each ranking in the reciprocal-rank fusion
-    lexical_weight: float = Field(1.0, ge=0)
+    lexical_weight: float = Field(0.5, ge=0)  # both fitted on dev by `rag eval --tune-retrieval`
+    # Weight of the best-sentence ranking (sentence vectors made at ingest) in the fusion; 0 turns it off
+    sentence_rerank_weight: float = Field(0.0, ge=0)
 
     # Answering: "extractive" needs nothing; "llm" when an endpoint is configured
     answerer: str | None = None
-    refusal_min_coverage: float = 0.55
-    refusal_min_chunk_coverage: float = 0.0
-    refusal_min_dense: float = 0.70
+    # The answerability model (rag/answer/answer_model.json, fitted by `rag eval --calibrate`); a file
+    # here replaces it, a threshold here overrides its calibrated answer threshold.
+    answer_model: Path | None = None
+    refusal_threshold: float | None = Field(None, ge=0, le=1)
+    synonyms: bool = True  # 同义词词林 synonyms in sentence matching (ablation: RAG_SYNONYMS=false)
     # Cross-language questions: cosine of question and best report sentence (multilingual-e5)
     refusal_min_sentence_similarity: float = 0.785
     max_question_chars: int = Field(2000, gt=0)
@@ -85,6 +89,8 @@ class Settings(BaseSettings):
     root_path: str = ""
     allowed_origins: list[str] = Field(default_factory=list)
     max_request_bytes: int = Field(64_000, gt=0)
+    # The admin page (/admin) exists only when this is set; every admin request must carry it.
+    admin_token: SecretStr | None = None
 
     # Abuse limits and access control (rag.web.access); see the README's security section.
     rate_limit_per_minute: int = Field(30, ge=0, description="Questions per client per minute; 0 turns it off")

@@ -1,8 +1,9 @@
 """A small OpenAI-compatible chat server over real HTTP, for testing the LLM answer path.
 
 Modes: "cite" answers with the first sentence of source 1 plus an invalid marker and an unsupported
-sentence; "inject" obeys nothing and checks the prompt; "error" returns HTTP 500; "slow" sleeps past
-the client's timeout.
+sentence; "refuse" says the sources do not hold the answer; "inject" obeys nothing and checks the prompt;
+"error" returns HTTP 500; "slow" sleeps past the client's timeout. A request to condense a follow-up
+(its system prompt asks for 改写) is answered with ``condensed``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class StubLLM:
         self.mode = "cite"
         self.requests: list[dict] = []
         self.delay_s = 5.0
+        self.condensed = ""
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -38,6 +40,10 @@ class StubLLM:
 
     def reply_for(self, body: dict) -> str:
         user = body["messages"][-1]["content"]
+        if "改写" in body["messages"][0]["content"]:
+            return self.condensed or user
+        if self.mode == "refuse":
+            return "所提供的报告中没有找到相关内容。"
         m = re.search(r'<source id="1"[^>]*>\s*(.+?)</source>', user, re.S)
         source = m.group(1).strip() if m else ""
         first = re.split(r"(?<=[。；])", source)[0] if source else "无"

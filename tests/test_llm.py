@@ -72,7 +72,38 @@ def test_unreachable_llm_falls_back(pipeline, shipped_index_dir):
     assert result.answerer == "extractive-fallback" and "1332件" in result.answer
 
 
-def test_unanswerable_question_never_reaches_the_llm(llm_pipeline, stub):
+def test_the_llm_judges_answerability(llm_pipeline, stub):
+    """With an LLM the calibrated gate does not pre-empt it: the model reads the passages and may say
+    they do not hold the answer, which is a refusal (no valid marker, the refusal sentence)."""
+    stub.mode = "refuse"
     before = len(stub.requests)
     result = llm_pipeline.ask("石狮市2024年行政诉讼案件的败诉率是多少？")
-    assert result.refused and len(stub.requests) == before
+    assert len(stub.requests) == before + 1
+    assert result.refused and not result.citations and "没有找到" in result.answer
+    assert result.retrieved  # the related passages are still listed
+
+
+def test_a_place_outside_the_corpus_never_reaches_the_llm(llm_pipeline, stub):
+    before = len(stub.requests)
+    result = llm_pipeline.ask("晋江市2024年行政诉讼案件的败诉率是多少？")
+    assert result.refused and "晋江市" in result.answer and len(stub.requests) == before
+
+
+def test_the_llm_condenses_follow_ups(llm_pipeline, stub):
+    from rag.answer.base import Turn
+
+    stub.condensed = "虎邱镇的法律顾问今年审查了多少件合同？"
+    history = [Turn("user", "虎邱镇请的法律顾问是谁？"), Turn("assistant", "福建铭群律师事务所李雪萍律师[1]")]
+    result = llm_pipeline.ask("她审了几份合同？", history=history)
+    stub.condensed = ""
+    condense = next(r for r in stub.requests if "改写" in r["messages"][0]["content"])
+    assert "虎邱镇请的法律顾问是谁" in condense["messages"][1]["content"]  # the conversation was given
+    assert result.rewritten_question == "虎邱镇的法律顾问今年审查了多少件合同？"
+    assert result.citations and result.citations[0].doc == "huqiu-2024"
+
+
+def test_fallback_keeps_the_gate(llm_pipeline, stub):
+    """When the LLM fails, the extractive fallback answers only what the calibrated gate lets through."""
+    stub.mode = "error"
+    result = llm_pipeline.ask("安溪县2025年新收了多少件行政复议申请？")
+    assert result.refused and not result.citations

@@ -1,46 +1,107 @@
-"""Follow-up questions: "那德化县呢？" after a question about 石狮 asks the same about 德化."""
+"""Follow-up questions: the conversation's places, year and topic carry over to the next question.
+
+"那安溪县呢？" asks the last question about another place; "2023年呢？" about another year; "她审了多少份
+合同？" and "群众满意率呢？" keep the last place and topic; "比上一年多了多少？" asks about the last figure.
+Each turn is resolved against the previous turn's resolved form, so chains of follow-ups keep their
+context. The retrieval query also carries the previous topic words, which the displayed question
+(shown as 「已理解为」) leaves out when they would read unnaturally.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rag.answer.base import Turn
 from rag.answer.evidence import question_terms
 from rag.retrieval.scope import ScopeResolver
 
-_PRONOUN = re.compile(r"^(那|那么|那它|它|其|该|这个|那个|还有|另外|同样|又)|[它其该](的|们)|呢[？?]?$")
-_FILLER = re.compile(r"^(那么|那|还有|另外|同样地?)|(的情况|情况)?呢[？?。]*$|[？?。]+$")
+_FOLLOW = re.compile(
+    r"^(那么?|那它|它|其|该|这个|那个|这些|那些|还有|另外|同样|又|再|比|跟|和|与|此外|上述)|"
+    r"[她他它其](的|们|们的)?|该[镇县市区乡街]|这个数|这些|上一年|前一年|去年|上年|"
+    r"呢[？?。]*$"
+)
+_LEAD = re.compile(r"^(那么|那|还有|另外|同样地?|此外|再问一下|再问)[，,、\s]*")
+_PRONOUN = re.compile(r"^(她|他|它|其|该[镇县市区乡]?|这个地方|那个地方)(的|们的|们)?")
+_ASK_TAIL = re.compile(r"(是|有|达到|为|共|一共|总共)?(多少|几[个件家次项名人条场所位份]?|什么|哪些|啥|哪家|谁)"
+                       r"[件个家次项名人条场所位份]?[？?。！!]*$")
+_ALL_PLACES = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪里|哪个县|哪个区|哪个镇|哪个市")
+_YEAR = re.compile(r"20\d{2}\s*年度?")
+_MARKER = re.compile(r"\[\d{1,3}\]")
 
 
-def last_user_question(history: list[Turn]) -> str | None:
-    for turn in reversed(history):
-        if turn.role == "user" and turn.content.strip():
-            return turn.content.strip()
-    return None
+@dataclass
+class Resolved:
+    standalone: str  # the question as it would be asked on its own
+    search: str  # what retrieval sees: the standalone question plus the previous topic words
+    natural: bool  # whether ``standalone`` reads well enough to show the user
 
 
-def resolve_follow_up(question: str, history: list[Turn], resolver: ScopeResolver | None) -> str:
+def _strip(text: str) -> str:
+    return _MARKER.sub("", text).strip()
+
+
+def resolve_follow_up(question: str, history: list[Turn], resolver: ScopeResolver | None) -> Resolved:
     """The standalone question a follow-up stands for; the question itself when it is standalone."""
-    previous = last_user_question(history)
-    if not previous or resolver is None:
-        return question
+    users = [_strip(t.content) for t in history if t.role == "user" and t.content.strip()]
+    if not users or resolver is None:
+        return Resolved(question, question, True)
+    previous = users[0]
+    for q in users[1:]:
+        previous = _resolve_one(q, previous, resolver).standalone
+    return _resolve_one(question, previous, resolver)
+
+
+def _resolve_one(question: str, previous: str, resolver: ScopeResolver) -> Resolved:
     places = resolver.places_in(question)
     prev_places = resolver.places_in(previous)
+    years = _YEAR.findall(question)
     terms = question_terms(question, places)
+    topic = " ".join(question_terms(previous, prev_places))
     if places and not terms:
         # Only a place (and particles): the same question about the new place.
         new = "、".join(places)
+        rewritten = previous
         if prev_places:
-            rewritten = previous
-            first = True
-            for p in prev_places:
-                rewritten = rewritten.replace(p, new if first else "", 1)
-                first = False
-            return rewritten
-        return new + previous
-    if not places and prev_places and _PRONOUN.search(question):
-        # A new question about the same place ("它的行政复议案件呢？").
-        body = _FILLER.sub("", question).strip()
-        body = re.sub(r"^(它|其|该[市县区镇]?)(的)?", "", body)
-        return f"{'、'.join(prev_places)}{body}？"
-    return question
+            for i, p in enumerate(prev_places):
+                rewritten = rewritten.replace(p, new if i == 0 else "", 1)
+        else:
+            rewritten = new + previous
+        if years:
+            rewritten = _YEAR.sub(years[0], rewritten, count=1) if _YEAR.search(rewritten) else rewritten
+        elif prev_places and (m := _YEAR.search(rewritten)):
+            # "德化县2024年…" then "那安溪县呢？": 2024 was 德化's report year; 安溪's report is for 2023.
+            asked = int(m.group(0)[:4])
+            old, new_years = resolver.years_of(prev_places[0]), resolver.years_of(places[0])
+            if asked in old and new_years and asked not in new_years and len(new_years) == 1:
+                rewritten = rewritten.replace(m.group(0), f"{next(iter(new_years))}年", 1)
+        return Resolved(rewritten, rewritten, True)
+    if years and not places and not terms:
+        # Only a year: the same question about another year.
+        year = years[0]
+        rewritten = _YEAR.sub(year, previous, count=1) if _YEAR.search(previous) else _prefix(prev_places, year + previous)
+        return Resolved(rewritten, rewritten, True)
+    if places or not prev_places or _ALL_PLACES.search(question):
+        return Resolved(question, question, True)
+    if not _FOLLOW.search(question) and len(terms) > 1:
+        # No follow-up words, but no place either: in a conversation the place carries over
+        # ("发了多少资料" after a question about 石狮), and so does the topic for the search.
+        standalone = _prefix(prev_places, question)
+        return Resolved(standalone, f"{standalone} {topic}", True)
+    body = _LEAD.sub("", question).strip()
+    body = _PRONOUN.sub("", body)
+    body = re.sub(r"呢(?=[？?。]*$)", "", body)
+    if len(terms) <= 1 and not re.search(r"多少|几|哪|谁|什么|啥|吗|是否", body) or body.startswith(("比", "较")):
+        # "群众满意率呢？" keeps its own word; "比上一年多了多少？" leans on the whole last question.
+        core = _ASK_TAIL.sub("", previous).rstrip("，,的")
+        standalone = core + body if body.startswith(("比", "较")) or not terms else _prefix(prev_places, body)
+        standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
+        return Resolved(standalone, f"{standalone} {topic}", bool(terms) or body.startswith(("比", "较")))
+    standalone = _prefix(prev_places, body)
+    standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
+    return Resolved(standalone, f"{standalone} {topic}", not _PRONOUN.match(_LEAD.sub("", question)))
+
+
+def _prefix(places: list[str], body: str) -> str:
+    lead = "、".join(places)
+    return body if not lead or body.startswith(lead) else f"{lead}{body}"

@@ -1,29 +1,37 @@
-"""Sentence-level evidence: which sentences of the retrieved chunks answer the question, and how well.
+"""Sentence-level evidence: which sentences of the retrieved chunks answer the question, and how surely.
 
-Shared by the extractive answerer (it quotes them), the LLM answerer (it quotes them for citations)
-and the refusal gate (coverage of the question's content words by the best sentence).
+Every candidate sentence gets a few signals — the multilingual model's similarity to the question
+(precomputed sentence vectors), the share of the question's words or their synonyms it holds under its
+headings, whether it holds the kind of answer asked for, its chunk's retrieval rank — and the learned
+sentence model (``rag.answer.model``) ranks them. The same signals, summarised for the best sentences,
+feed the answerability model. Word weights come from jieba's general idf table, never from the corpus,
+so a decision does not drift as reports are added.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 
+import numpy as np
+
+from rag.answer import lexicon
+from rag.answer.intent import Intent
+from rag.answer.model import AnswerModel
+from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
-from rag.text import CJK_RE, split_sentences
+from rag.text import CJK_RE
 
-_ASKS_NUMBER = re.compile(r"多少|几[个件家次项名人条场所]|数量|比例|比率|[^效]率|金额|总[数量额计]|how many|how much", re.I)
-_ASKS_NAME = re.compile(r"哪家|哪个|哪位|谁|名称|叫什么|什么名|文号|签发")
-_ASKS_LIST = re.compile(r"哪些|有什么|有哪|包括|分别|几个方面|列举")
 _DIGIT = re.compile(r"\d")
+_NAMEISH = re.compile(r"[《“「]|律师事务所|公司|中心|委员会|〔|签发|办公室|[局所院站队]")
 _YEAR_TOKEN = re.compile(r"^(20\d{2})(年|年度)?$")
 _HEADING_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．是]")
 _LATIN = re.compile(r"[A-Za-z]")
-_FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其"}
+_FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
+                 "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "多了", "少了", "最", "更", "比"}
+_YEARS = re.compile(r"(20\d{2})\s*年")
 
 
 @dataclass
@@ -32,8 +40,10 @@ class SentenceHit:
     rank: int  # rank of its chunk in the retrieved list
     start: int  # span inside the chunk text
     end: int
-    coverage: float  # idf-weighted share of question terms found in the sentence
-    score: float
+    coverage: float  # idf-weighted share of question terms found in the sentence (with its headings)
+    score: float  # the sentence model's logit; higher is better
+    sem: float = 0.0  # cosine similarity to the question (multilingual model)
+    typed: float = 1.0  # holds the kind of answer asked for (a number for 多少, a name for 哪家)
 
     @property
     def text(self) -> str:
@@ -45,16 +55,16 @@ class Evidence:
     hits: list[ScoredChunk]
     sentences: list[SentenceHit] = field(default_factory=list)  # best first
     terms: list[str] = field(default_factory=list)
+    chunk_coverage: float = 0.0  # share of question terms found anywhere in the top chunks
+    kind: str = "sentences"  # "outline": points of a section, in report order
+    foreign: float = 0.0  # share of the question's term weight in another script (English words)
+    features: dict[str, float] = field(default_factory=dict)  # the answerability model's inputs
+    p_answer: float = 0.0  # the answerability model's probability that the answer is right
+    ranked: list[SentenceHit] | None = None  # the ranked sentences an outline replaced (for calibration)
 
     @property
     def coverage(self) -> float:
         return max((s.coverage for s in self.sentences[:5]), default=0.0)
-
-    chunk_coverage: float = 0.0  # share of question terms found anywhere in the top chunks
-    kind: str = "sentences"  # "outline": the sentences are the sub-headings of a section, in order
-    # Share of the question's term weight in words of another script (an English question): words
-    # that Chinese report sentences cannot contain, so coverage says nothing about them.
-    foreign: float = 0.0
 
     @property
     def dense(self) -> float:
@@ -65,31 +75,25 @@ def question_terms(question: str, drop: list[str]) -> list[str]:
     """Content words of a question, without place names, years and follow-up particles."""
     text = question
     for d in sorted(drop, key=len, reverse=True):
-        text = text.replace(d, " ")
-    terms = tokenize(text, search_mode=False)
+        if d:
+            text = text.replace(d, " ")
     out = []
-    for t in terms:
-        if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out:
+    for t in tokenize(text, search_mode=False):
+        if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or t.isdigit():
             continue
         out.append(t)
     return out
 
 
-@functools.cache
-def _synonyms() -> dict[str, tuple[str, ...]]:
-    groups: dict[str, tuple[str, ...]] = {}
-    source = resources.files("rag.answer").joinpath("synonyms.txt").read_text(encoding="utf-8")
-    for line in source.splitlines():
-        words = tuple(line.split()) if line.strip() and not line.startswith("#") else ()
-        for w in words:
-            groups[w] = words
-    return groups
+def term_weights(terms: list[str]) -> dict[str, float]:
+    # Single characters say little on their own ("率", "县"); words carry the question.
+    return {t: min(lexicon.idf(t), 14.0) * (1.0 if len(t) > 1 else 0.3) for t in terms}
 
 
-def _term_hit(term: str, text: str) -> float:
+def term_hit(term: str, text: str, use_synonyms: bool = True) -> float:
     if term in text:
         return 1.0
-    if any(s in text for s in _synonyms().get(term, ())):
+    if use_synonyms and any(s in text for s in lexicon.synonyms(term)):
         return 0.9
     if len(term) >= 3:
         grams = [term[i : i + 2] for i in range(len(term) - 1)]
@@ -97,115 +101,147 @@ def _term_hit(term: str, text: str) -> float:
     return 0.0
 
 
-def find_evidence(question: str, hits: list[ScoredChunk], idf, drop: list[str], max_chunks: int = 6) -> Evidence:
-    """Score every sentence of the top chunks against the question."""
-    terms = question_terms(question, drop)
-    # Single characters say little on their own ("率", "县"); words carry the question.
-    weights = {t: idf(t) * (1.0 if len(t) > 1 else 0.3) for t in terms}
-    total = sum(weights.values()) or 1.0
-    asks_number = bool(_ASKS_NUMBER.search(question))
-    asks_name = bool(_ASKS_NAME.search(question))
-    sentences: list[SentenceHit] = []
-    for rank, hit in enumerate(hits[:max_chunks]):
-        text = hit.chunk.text
-        folded = text.lower()
-        # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a question
-        # about next year's plans even though the sentence itself does not say "next year".
-        headings = hit.chunk.section.lower()
-        for s, e in split_sentences(text):
-            sent = folded[s:e]
-            if len(sent) < 6:
-                continue
-            context = f"{headings} {sent}"
-            cov = sum(w * _term_hit(t, context) for t, w in weights.items()) / total if terms else 0.0
-            score = cov + 0.12 / (1 + rank)
-            if asks_number and _DIGIT.search(sent):
-                score += 0.12
-            if asks_name and re.search(r"[《“]|律师事务所|公司|中心|〔", sent):
-                score += 0.05
-            if _HEADING_ONLY.match(sent) and e - s < 30:
-                score -= 0.1  # a bare heading answers nothing by itself
-            sentences.append(SentenceHit(hit, rank, s, e, cov, score))
-    sentences.sort(key=lambda x: -x.score)
-    context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
-    chunk_cov = sum(w * _term_hit(t, context) for t, w in weights.items()) / total if terms else 0.0
-    foreign = sum(w for t, w in weights.items() if _LATIN.search(t) and not CJK_RE.search(t)) / total
-    return Evidence(hits=hits, sentences=sentences, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
-
-
-def asks_list(question: str) -> bool:
-    return bool(_ASKS_LIST.search(question))
-
-
-def bm25_idf(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-def outline_evidence(question: str, ev: Evidence, chunks: list, idf) -> Evidence | None:
-    """For "有哪些/哪几条" questions about a section with sub-sections (problems, next-year plans, …),
-    the answer is the list of its sub-headings, each cited to its own chunk."""
-    if not asks_list(question) or not ev.hits or not ev.terms:
-        return None
-    top = ev.hits[0].chunk
-    title = top.title.lower()
-    weights = {t: idf(t) for t in ev.terms if t not in title}
+def coverage(weights: dict[str, float], text: str, use_synonyms: bool = True) -> float:
     total = sum(weights.values())
     if not total:
-        return None
-    for hit in ev.hits[:3]:
-        path = hit.chunk.section_path
-        for depth in range(len(path), 0, -1):
-            heading = path[depth - 1].lower()
-            if sum(w * _term_hit(t, heading) for t, w in weights.items()) / total < 0.6:
-                continue
-            children: dict[str, object] = {}
-            for c in chunks:
-                if c.doc_id == hit.chunk.doc_id and c.section_path[:depth] == path[:depth] and len(c.section_path) > depth:
-                    children.setdefault(c.section_path[depth], c)
-            if len(children) < 2:
-                continue
-            sentences = []
-            for i, (child, chunk) in enumerate(children.items()):
-                start = chunk.text.find(child)
-                if start < 0:
-                    continue
-                sh = ScoredChunk(chunk, score=hit.score, dense=hit.dense)
-                sentences.append(SentenceHit(sh, i, start, start + len(child), coverage=1.0, score=2.0 - i / 100))
-            if len(sentences) >= 2:
-                return Evidence(hits=ev.hits, sentences=sentences, terms=ev.terms, chunk_coverage=1.0, kind="outline",
-                                foreign=ev.foreign)
-    return None
+        return 0.0
+    return sum(w * term_hit(t, text, use_synonyms) for t, w in weights.items()) / total
 
 
-def embedding_evidence(question: str, ev: Evidence, embeddings, max_sentences: int = 40) -> Evidence:
-    """Sentences ranked by the multilingual model instead of shared words.
+_NUMBERED = re.compile(r"^([（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d{1,2}[.．、])")
 
-    For a question in another language (English) word overlap says nothing, but multilingual-e5 places
-    "How many legal aid cases…" next to "办理法律援助案件1332件": its cosine similarity both picks the
-    sentence to quote and, calibrated, decides the refusal.
-    """
-    import numpy as np
 
-    seen: set[str] = set()
-    candidates: list[SentenceHit] = []
-    for rank, hit in enumerate(ev.hits[:5]):
-        for s, e in split_sentences(hit.chunk.text):
-            text = hit.chunk.text[s:e]
-            # Titles, bare headings and signature lines state no fact: never quoted as an answer.
-            if len(text) < 30 and text[-1] not in "。！？；" or text in seen:
-                continue
-            seen.add(text)
-            candidates.append(SentenceHit(hit, rank, s, e, coverage=0.0, score=0.0))
-    if not candidates:
+def is_heading(sentence: str, path: list[str]) -> bool:
+    bare = sentence.rstrip("。；;： ")
+    return any(bare == h.rstrip("。；;： ") for h in path) or (bool(_NUMBERED.match(sentence)) and len(sentence) < 24)
+
+
+def typed_match(intent: Intent, sentence: str) -> float:
+    """+1 when the sentence holds the kind of answer asked for, −1 when it cannot, 0 when none is asked."""
+    if intent.number:
+        return 1.0 if _DIGIT.search(sentence) else -1.0
+    if intent.name:
+        return 1.0 if _NAMEISH.search(sentence) else -1.0
+    return 0.0
+
+
+def years_in(text: str) -> set[int]:
+    return {int(y) for y in _YEARS.findall(text)}
+
+
+class EvidenceFinder:
+    """Ranks the sentences of retrieved chunks and summarises them for the answerability model."""
+
+    def __init__(self, vectors: SentenceVectors, model: AnswerModel, max_chunks: int = 6,
+                 use_synonyms: bool = True) -> None:
+        self.vectors = vectors
+        self.model = model
+        self.max_chunks = max_chunks
+        self.use_synonyms = use_synonyms
+
+    def find(self, question: str, q_vec: np.ndarray, hits: list[ScoredChunk], intent: Intent,
+             drop: list[str]) -> Evidence:
+        terms = question_terms(question, drop)
+        weights = term_weights(terms)
+        total = sum(weights.values()) or 1.0
+        foreign = sum(w for t, w in weights.items() if _LATIN.search(t) and not CJK_RE.search(t)) / total
+        cands: list[SentenceHit] = []
+        for rank, hit in enumerate(hits[: self.max_chunks]):
+            text = hit.chunk.text
+            folded = text.lower()
+            headings = hit.chunk.section.lower()
+            front = hit.chunk.section in ("导言", "落款")
+            for s, e in sentence_spans(text):
+                if front and text[e - 1] not in "。；！？!?;":
+                    continue  # title, 文号, addressee and signature lines state no fact
+                if is_heading(text[s:e], hit.chunk.section_path):
+                    continue  # a heading is the context of its sentences (read with them), not an answer
+
+                # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a
+                # question about next year's plans though the sentence itself does not say "next year".
+                cov = coverage(weights, f"{headings} {folded[s:e]}", self.use_synonyms)
+                cands.append(SentenceHit(hit, rank, s, e, coverage=cov, score=0.0,
+                                         typed=typed_match(intent, text[s:e])))
+        if not cands:
+            return Evidence(hits=hits, terms=terms, foreign=foreign)
+        vecs = self.vectors.get([c.text for c in cands])
+        sims = vecs @ q_vec
+        best_sem = float(sims.max())
+        for c, sim in zip(cands, sims, strict=True):
+            c.sem = float(sim)
+            c.score = self.model.sentence.logit(self.sentence_features(c, best_sem))
+        cands.sort(key=lambda c: -c.score)
+        context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
+        chunk_cov = coverage(weights, context, self.use_synonyms)
+        ev = Evidence(hits=hits, sentences=cands, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
+        ev.features = self.gate_features(ev, weights, context, float(np.mean(sims)))
+        ev.features.update(answer_kind_features(question, intent, cands[:3], weights))
         return ev
-    candidates = candidates[:max_sentences]
-    q = np.asarray(embeddings.embed_query(question), dtype=np.float32)
-    vecs = np.asarray(embeddings.embed_documents([c.text for c in candidates]), dtype=np.float32)
-    sims = vecs @ q
-    asks_number = bool(_ASKS_NUMBER.search(question))
-    for c, sim in zip(candidates, sims, strict=True):
-        c.coverage = float(sim)
-        c.score = float(sim) + 0.01 / (1 + c.rank) + (0.01 if asks_number and _DIGIT.search(c.text) else 0.0)
-    candidates.sort(key=lambda c: -c.score)
-    return Evidence(hits=ev.hits, sentences=candidates, terms=ev.terms, chunk_coverage=ev.chunk_coverage,
-                    foreign=ev.foreign, kind="multilingual")
+
+    @staticmethod
+    def sentence_features(c: SentenceHit, best_sem: float) -> dict[str, float]:
+        text = c.text
+        return {
+            "sem": c.sem, "sem_rel": c.sem - best_sem, "lex": c.coverage, "typed": c.typed,
+            "prior": 1.0 / (1 + c.rank), "dense": c.hit.dense or 0.0,
+            "heading": 1.0 if _HEADING_ONLY.match(text) and len(text) < 30 else 0.0,
+            "short": 1.0 if len(text) < 20 else 0.0,
+        }
+
+    @staticmethod
+    def gate_features(ev: Evidence, weights: dict[str, float], context: str, mean_sem: float) -> dict[str, float]:
+        top = ev.sentences[0]
+        focus = max(weights, key=weights.get) if weights else ""
+        h0 = ev.hits[0] if ev.hits else None
+        return {
+            "sem1": top.sem,
+            "sem_rel": top.sem - mean_sem,
+            "lex1": top.coverage,
+            "lex_max": ev.coverage,
+            "chunk_cov": ev.chunk_coverage,
+            "dense1": max((h.dense or 0.0) for h in ev.hits[:3]) if ev.hits else 0.0,
+            "agree": 1.0 if h0 is not None and h0.dense is not None and h0.lexical is not None else 0.0,
+            "typed": top.typed,
+            "focus": term_hit(focus, context) if focus else 1.0,
+            "focus_sent": term_hit(focus, f"{top.hit.chunk.section} {top.text}".lower()) if focus else 1.0,
+            "year_miss": 0.0,
+            "place_miss": 0.0,
+            "n_terms": math.log1p(len(weights)),
+            "foreign": ev.foreign,
+        }
+
+
+_ASKS_PERSON = re.compile(r"谁|叫什么|名字|哪位|姓名|who", re.I)
+
+
+def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
+                         weights: dict[str, float]) -> dict[str, float]:
+    """Does the best evidence hold the answer's kind *about the question's topic*: a figure right after
+    its rarest words (法律援助…1332件), a person's name when a person is asked for. Near-miss questions
+    ("石狮办了多少法律援助案件" where 石狮 gives no count) find the topic but not the figure."""
+    from rag.answer.numbers import figure_near
+
+    out = {"topic_figure": 1.0, "person": 1.0}
+    keys = sorted(weights, key=weights.get, reverse=True)[:2]
+    if intent.number:
+        terms = [t for k in keys for t in (k, *lexicon.synonyms(k))]
+        out["topic_figure"] = float(any(figure_near(s.text, terms) is not None for s in top))
+    if _ASKS_PERSON.search(question):
+        out["person"] = float(any(has_person(s.text) for s in top))
+    return out
+
+
+def has_person(text: str) -> bool:
+    import jieba.posseg
+
+    return any(flag == "nr" and len(w) >= 2 for w, flag in jieba.posseg.lcut(text))
+
+
+def score_answerability(ev: Evidence, model: AnswerModel, year_miss: bool, place_miss: bool) -> float:
+    if not ev.sentences:
+        ev.p_answer = 0.0
+        return 0.0
+    ev.features["year_miss"] = float(year_miss)
+    ev.features["place_miss"] = float(place_miss)
+    ev.p_answer = model.gate.prob(ev.features)
+    return ev.p_answer

@@ -1,5 +1,9 @@
 """The embedded default answerer: quotes the report sentences that answer the question, each with its
 citation. It needs no LLM, cannot invent facts, and keeps numbers and names exactly as written.
+
+The answer's shape follows the question: points of a section for summaries and lists, one line per
+place for comparisons (with the largest or the difference worked out from the quoted figures), and
+the arithmetic written out for sums and differences.
 """
 
 from __future__ import annotations
@@ -8,8 +12,10 @@ from collections.abc import Iterator
 
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
-from rag.answer.evidence import SentenceHit, asks_list
+from rag.answer.evidence import SentenceHit, question_terms
 from rag.answer.injection import NOTE, split_instructions
+from rag.answer.intent import Intent
+from rag.answer.numbers import Figure, difference, figure_near, figures, same_unit, total
 
 MAX_SENTENCE_CHARS = 160
 
@@ -22,19 +28,19 @@ def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     return text[: cut if cut > limit // 2 else limit] + "……"
 
 
-def select_sentences(sentences: list[SentenceHit], want_list: bool) -> list[SentenceHit]:
+def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool = False) -> list[SentenceHit]:
     """The best sentence, plus close runners-up (more of them for list questions), never overlapping."""
     if not sentences:
         return []
     best = sentences[0]
-    limit = 4 if want_list else 2
-    ratio = 0.75 if want_list else 0.85
+    limit = 1 if foreign else (4 if intent.list else 2)
+    margin = 1.5 if intent.list else 0.8  # in logits of the sentence model
     chosen = [best]
     for s in sentences[1:]:
         if len(chosen) >= limit:
             break
-        if s.score < best.score * ratio or s.coverage < best.coverage * 0.6:
-            continue
+        if s.score < best.score - margin:
+            break
         if any(_same_text(s, c) for c in chosen):
             continue
         chosen.append(s)
@@ -49,35 +55,86 @@ def _same_text(a: SentenceHit, b: SentenceHit) -> bool:
 
 class ExtractiveAnswerer:
     name = "extractive"
+    judges_answerability = False  # the calibrated gate decides before it is called
+
+    def condense(self, question: str, history: list) -> str | None:
+        return None  # follow-ups are resolved by rules (rag.answer.conversation)
 
     def answer(self, question: str, parts: list[Part]) -> Iterator[str | Draft]:
         book = CitationBook()
         lines: list[str] = []
-        want_list = asks_list(question)
+        intent = parts[0].intent if parts else Intent()
+        terms = parts[0].evidence.terms if parts else []
+        picked: list[tuple[Part, Figure | None, int]] = []
         for part in parts:
+            ev = part.evidence
             # Sentences that read like instructions (rag.answer.injection) are never quoted as facts.
-            sentences, flagged = split_instructions(part.evidence.sentences)
-            if part.evidence.kind == "outline":
-                chosen = sentences
-                sep = "；"
-            elif part.evidence.kind == "multilingual":
-                # Across languages the small model's sentence similarities lie close together (the right
-                # sentence is often second or third): quote the three closest, with a notice to check them.
-                chosen = sentences[:3]
-                sep = ""
+            sentences, flagged = split_instructions(ev.sentences)
+            if ev.kind == "outline":
+                pieces = []
+                for i, s in enumerate(sentences, 1):
+                    n = book.cite(s.hit, s.text)
+                    pieces.append(f"{i}. {_trim(s.text).rstrip('。；;，,')}[{n}]")
+                head = f"{part.label}：" if part.label else ""
+                line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
-                chosen = select_sentences(sentences, want_list)
-                sep = ""
-            pieces = []
-            for s in chosen:
-                n = book.cite(s.hit, s.text)
-                pieces.append(f"{_trim(s.text)}[{n}]")
-            body = sep.join(pieces)
-            if part.evidence.kind == "outline":
-                body = f"共{len(pieces)}项：{body}。"
-            if flagged and (not pieces or flagged[0].score >= chosen[0].score):
-                body += NOTE  # the best match was such a sentence: say so rather than stay silent
-            line = f"{part.label}：{body}" if part.label else body
+                chosen = select_sentences(sentences, intent, foreign=ev.foreign > 0.5)
+                pieces = []
+                for s in chosen:
+                    n = book.cite(s.hit, s.text)
+                    pieces.append(f"{_trim(s.text)}[{n}]")
+                body = "".join(pieces)
+                if flagged and (not chosen or flagged[0].score >= chosen[0].score):
+                    body += NOTE  # the best match was such a sentence: say so rather than stay silent
+                if part.source and not part.label:
+                    body = f"据《{part.source}》：{body}"
+                line = f"{part.label}：{body}" if part.label else body
+                if intent.number and chosen:
+                    # The first quoted sentence that holds a figure about the question's words.
+                    found = next(((s, f) for s in chosen if (f := figure_near(s.text, terms)) is not None), None)
+                    if found:
+                        picked.append((part, found[1], book.cite(found[0].hit, found[0].text)))
+                    else:
+                        picked.append((part, None, 0))
             lines.append(line)
             yield line + "\n"
+        summary = _arithmetic(intent, picked, parts, terms, book)
+        if summary:
+            lines.append(summary)
+            yield summary + "\n"
         yield Draft(answer="\n".join(lines), citations=book.citations, answerer=self.name)
+
+
+def _arithmetic(intent: Intent, picked: list[tuple[Part, Figure | None, int]], parts: list[Part],
+                terms: list[str], book: CitationBook) -> str:
+    """A sum, difference or largest value over the quoted figures, with the inputs and the working."""
+    labelled = [(p.label, f, n) for p, f, n in picked if f is not None]
+    if len(parts) > 1 and len(labelled) >= 2 and same_unit([f for _, f, _ in labelled]):
+        figs = [f for _, f, _ in labelled]
+        inputs = "，".join(f"{label}{f.text}[{n}]" for label, f, n in labelled)
+        if intent.superlative or (intent.compare and not intent.sum and not intent.diff):
+            pick = max if not intent.least else min
+            label, f, _ = pick(labelled, key=lambda x: x[1].value)
+            word = "最少" if intent.least else "最多"
+            if not intent.superlative and len(labelled) == 2:
+                hi, lo = sorted(labelled, key=lambda x: -x[1].value)
+                return f"比较：{inputs}；{hi[0]}更多，{difference(hi[1], lo[1])}。"
+            return f"比较：{inputs}；其中{label}{word}（{f.text}）。"
+        if intent.sum:
+            return f"合计：{inputs}；{total(figs)}。"
+        if intent.diff and len(labelled) == 2:
+            return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
+        return ""
+    if len(parts) == 1 and (intent.diff or intent.sum):
+        # Both figures in one quoted sentence ("排查1825件，成功调解1821件" → 1825−1821=4件).
+        for s in select_sentences(parts[0].evidence.sentences, intent):
+            figs = figures(s.text)
+            same = [f for f in figs if same_unit([f, figs[0]])] if figs else []
+            if len(same) >= 2:
+                n = book.cite(s.hit, s.text)
+                working = total(same) if intent.sum else difference(same[0], same[1])
+                return f"计算：{working}（数字引自[{n}]）。"
+    return ""
+
+
+__all__ = ["ExtractiveAnswerer", "select_sentences", "question_terms"]

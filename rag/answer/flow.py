@@ -1,5 +1,6 @@
-"""One question through the whole pipeline: check it, resolve follow-ups, scope it to documents,
-retrieve (per place for cross-report questions), decide answer or refusal, and answer with citations.
+"""One question through the whole pipeline: check it, resolve follow-ups, read what it asks, scope it
+to documents, retrieve (per place for comparisons), rank evidence sentences, decide answer / caution /
+refusal with the calibrated model, and answer with citations.
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from rag.answer.base import Draft, Part, Turn
-from rag.answer.conversation import resolve_follow_up
-from rag.answer.evidence import Evidence, SentenceHit, embedding_evidence, find_evidence, outline_evidence
+from rag.answer.conversation import Resolved, resolve_follow_up
+from rag.answer.evidence import Evidence, SentenceHit, score_answerability, term_weights, years_in
+from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
-from rag.answer.refusal import is_cross_language, refusal_text, should_refuse
+from rag.answer.outline import outline_evidence
+from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, refusal_text
 from rag.retrieval.scope import Scope, aliases
-from rag.retrieval.tokenize import to_simplified
+from rag.retrieval.tokenize import normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
 if TYPE_CHECKING:
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
 
 
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
+#: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
+_EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]")
 
 
 class QuestionError(ValueError):
@@ -53,7 +60,12 @@ def _place_words(scope: Scope) -> list[str]:
     words = []
     for p in scope.places:
         words.extend(aliases(p))
-    return words
+    return words + list(scope.unknown_places)
+
+
+def _unit(vec: list[float]) -> np.ndarray:
+    v = np.asarray(vec, dtype=np.float32)
+    return v / (float(np.linalg.norm(v)) or 1.0)
 
 
 def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: list[str] | None,
@@ -63,59 +75,98 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     question = check_question(question, settings.max_question_chars)
     retriever = pipe.retriever
     # Traditional characters are folded to simplified, as the retriever does for its query, so the
-    # question's words also match the report text in place names, evidence and the refusal gate.
+    # question's words also match the report text in place names and evidence.
     asked = to_simplified(question)
     history = [Turn(t.role, to_simplified(t.content)) for t in history]
-    standalone = resolve_follow_up(asked, history, retriever.resolver)
+    resolved = resolve_follow_up(asked, history, retriever.resolver)
+    if history:
+        condensed = pipe.answerer.condense(asked, history)
+        if condensed:
+            resolved = Resolved(to_simplified(condensed), to_simplified(condensed), True)
+    standalone = resolved.standalone
+    intent = read_intent(standalone)
     scope = retriever.scope_for(standalone)
+    model = pipe.answer_model
+    finder = pipe.evidence_finder
     lexical = pipe.lexical
-
     drop = _place_words(scope) + ["报告", "年度"]
-    parts: list[Part]
+    weights = term_weights([t for t in finder_terms(standalone, drop)])
+    # A follow-up's meaning includes the previous topic ("他们一共翻了多少本？" is about 执法案卷): the
+    # search text carries it, for retrieval and for ranking sentences alike.
+    q_vec = _unit(retriever.embed_query(normalize_query(resolved.search)))
     field = asked_field(standalone)
+    catalog = {d["doc_id"]: d for d in pipe.documents()}
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
-            return Part(label, standalone, metadata_evidence(field, hits, lexical.chunks_of(docs)))
-        evidence = find_evidence(standalone, hits, lexical.idf, drop)
-        if is_cross_language(evidence):
-            return Part(label, standalone, embedding_evidence(standalone, evidence, pipe.embeddings))
-        outline = outline_evidence(standalone, evidence, lexical.chunks_of([h.chunk.doc_id for h in hits[:3]]),
-                                   lexical.idf)
-        return Part(label, standalone, outline or evidence)
+            ev = metadata_evidence(field, hits, lexical.chunks_of(docs))
+            ev.p_answer = 1.0 if ev.sentences else 0.0
+            return Part(label, standalone, ev, intent)
+        ev = finder.find(resolved.search, q_vec, hits, intent, drop)
+        ev.features["outline_match"] = 0.0
+        if intent.summary and not intent.name and ev.sentences:
+            top_doc = ev.sentences[0].hit.chunk.doc_id
+            outline = outline_evidence(standalone, ev, lexical.chunks_of([top_doc]), weights, q_vec,
+                                       pipe.sentence_vectors)
+            if outline is not None:
+                outline.ranked = ev.sentences
+                ev = outline
+        score_answerability(ev, model, year_miss=bool(_missed_years(scope, ev)),
+                            place_miss=bool(scope.unknown_places) and not label)
+        return Part(label, standalone, ev, intent)
 
-    if len(scope.groups) > 1 and not doc_ids:
+    def observe(part: Part) -> Part:
+        if pipe.observer is not None:
+            pipe.observer(part)
+        return part
+
+    groups, labels = _groups(scope, intent, standalone, doc_ids, catalog)
+    if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
         parts = []
-        for group, place in zip(scope.groups, scope.places, strict=False):
-            sub = retriever.retrieve(standalone, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
-            parts.append(make_part(place, sub.chunks, group))
-        retrieved = _interleave([p.evidence.hits for p in parts])
+        for group, label in zip(groups, labels, strict=True):
+            sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
+            parts.append(observe(make_part(label, sub.chunks, group)))
+        retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
-        main = retriever.retrieve(standalone, k=max(k, 10), doc_ids=doc_ids, scope=scope)
+        main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope)
         single = doc_ids if doc_ids and len(doc_ids) == 1 else scope.doc_ids
-        parts = [make_part("", main.chunks, single)]
-        retrieved = parts[0].evidence.hits
+        parts = [observe(make_part("", main.chunks, single))]
+        retrieved = _evidence_first(parts[0].evidence)
 
-    answerable = [p for p in parts if not should_refuse(p.evidence, scope, settings)]
-    best = max(parts, key=lambda p: (p.evidence.coverage, p.evidence.dense))
+    outright = bool(scope.unknown_places) and not scope.places and not doc_ids
+    gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
+    for p, d in zip(parts, gated, strict=True):
+        p.gate = d
+    if pipe.answerer.judges_answerability:
+        # An LLM reads the passages and says itself when they do not hold the answer.
+        decisions = [REFUSE if outright or not p.evidence.hits else ANSWER for p in parts]
+    else:
+        decisions = gated
+        for p, d in zip(parts, gated, strict=True):
+            p.weak = d == WEAK
+    answerable = [p for p, d in zip(parts, decisions, strict=True) if d != REFUSE]
+    if not scope.places and not doc_ids and len(parts) == 1 and answerable:
+        top = answerable[0].evidence.sentences[0].hit.chunk if answerable[0].evidence.sentences else None
+        if top is not None:
+            answerable[0].source = catalog.get(top.doc_id, {}).get("title") or top.title
+    best = max(parts, key=lambda p: p.evidence.p_answer)
     result = AnswerResult(
         question=question,
         answer="",
         refused=False,
         retrieved=retrieved[: max(k, 10)],
-        rewritten_question=standalone if standalone != asked else "",
+        rewritten_question=standalone if standalone != asked and resolved.natural else "",
         gate={
-            "coverage": round(best.evidence.coverage, 4),
-            "dense": round(best.evidence.dense, 4),
-            "chunk_coverage": round(min(p.evidence.chunk_coverage for p in parts), 4),
+            "p_answer": round(best.evidence.p_answer, 4),
+            "decision": {ANSWER: 1.0, WEAK: 0.5, REFUSE: 0.0}[max(decisions, key=[REFUSE, WEAK, ANSWER].index)],
+            **{k_: round(float(v), 4) for k_, v in best.evidence.features.items()},
             "unknown_place": float(bool(scope.unknown_places)),
-            "foreign": round(min(p.evidence.foreign for p in parts), 4),
         },
     )
     if not answerable:
         result.refused = True
-        result.answer = refusal_text(standalone, scope, parts, settings.answerer_name)
+        result.answer = refusal_text(scope, year_miss=_missed_years(scope, best.evidence))
         result.answerer = "refusal"
         yield result.answer
     else:
@@ -127,21 +178,62 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
                 yield event
         assert draft is not None
         missing = [p.label for p in parts if p not in answerable and p.label]
+        missing += [u for u in scope.unknown_places if scope.places]
         text = draft.answer
-        if missing:
+        if missing and draft.answerer != "llm":
             note = "\n".join(f"{m}：所提供的报告中没有找到相关内容。" for m in missing)
             text = f"{text}\n{note}"
             yield note
         result.answer = text
         result.citations = draft.citations
-        result.notice = draft.notice or (
-            CROSS_LANGUAGE_NOTICE if any(p.evidence.kind == "multilingual" for p in answerable) else ""
-        )
+        notices = [draft.notice]
+        if any(p.evidence.foreign > 0.5 for p in answerable):
+            notices.append(CROSS_LANGUAGE_NOTICE)
+        if any(p.weak for p in answerable) and draft.answerer != "llm":
+            notices.append(WEAK_NOTICE)
+        result.notice = " ".join(n for n in notices if n)
         result.unsupported = draft.unsupported
         result.answerer = draft.answerer
-        result.refused = draft.answerer != "extractive" and "没有找到" in text and not draft.citations
+        result.refused = draft.refused
     result.latency_ms = (time.perf_counter() - t0) * 1000
     yield result
+
+
+def finder_terms(question: str, drop: list[str]) -> list[str]:
+    from rag.answer.evidence import question_terms
+
+    return question_terms(question, drop)
+
+
+def _groups(scope: Scope, intent: Intent, question: str, doc_ids: list[str] | None,
+            catalog: dict[str, dict]) -> tuple[list[list[str]], list[str]]:
+    """Document groups answered separately: one per named place, or one per report for "哪个地方最…"."""
+    if doc_ids:
+        return [doc_ids], [""]
+    if len(scope.groups) > 1:
+        return scope.groups, scope.places
+    if not scope.places and intent.compare and _EVERY_PLACE.search(question) and len(catalog) > 1:
+        docs = scope.doc_ids or sorted(catalog)
+        if 1 < len(docs) <= 12:
+            return [[d] for d in docs], [_place_label(catalog.get(d, {}), d) for d in docs]
+    return [scope.doc_ids] if scope.doc_ids else [None], [""]  # type: ignore[list-item]
+
+
+def _place_label(doc: dict, doc_id: str) -> str:
+    return doc.get("place") or (doc.get("places") or [doc_id])[-1]
+
+
+def _missed_years(scope: Scope, ev: Evidence) -> list[int]:
+    """Years the question asks about that neither the best evidence's report nor its sentences cover."""
+    if not scope.years or not ev.sentences:
+        return []
+    covered: set[int] = set()
+    for s in ev.sentences[:3]:
+        c = s.hit.chunk
+        if c.year:
+            covered.add(c.year)
+        covered |= years_in(s.text) | years_in(c.section)
+    return [y for y in scope.years if y not in covered]
 
 
 def metadata_evidence(field: Field, hits: list[ScoredChunk], doc_chunks) -> Evidence:
@@ -153,10 +245,20 @@ def metadata_evidence(field: Field, hits: list[ScoredChunk], doc_chunks) -> Evid
     for chunk, line in lines:
         hit = next((h for h in hits if h.chunk.id == chunk.id), None) or ScoredChunk(chunk, score=1.0, dense=1.0)
         start = chunk.text.find(line)
-        sentences.append(SentenceHit(hit, 0, start, start + len(line), coverage=1.0, score=2.0))
+        sentences.append(SentenceHit(hit, 0, start, start + len(line), coverage=1.0, score=2.0, sem=1.0))
         top.append(hit)
     rest = [h for h in hits if all(h.chunk.id != t.chunk.id for t in top)]
     return Evidence(hits=top + rest, sentences=sentences, terms=[field.name], chunk_coverage=1.0)
+
+
+def _evidence_first(ev: Evidence) -> list[ScoredChunk]:
+    """The chunks an outline answer quotes, in order, then the rest of the retrieved list."""
+    if ev.kind != "outline":
+        return ev.hits
+    seen: dict[str, ScoredChunk] = {}
+    for s in ev.sentences:
+        seen.setdefault(s.hit.chunk.id, s.hit)
+    return list(seen.values()) + [h for h in ev.hits if h.chunk.id not in seen]
 
 
 def _interleave(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rag.answer.base import Draft, Part
+from rag.answer.base import Draft, Part, Turn
 from rag.answer.citations import MARKER, CitationBook, validate_markers
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.retrieval.tokenize import tokenize
@@ -20,8 +20,15 @@ FALLBACK_NOTICE = "大模型服务暂时不可用（{reason}），以下为根�
 MAX_SOURCES = 6
 
 
+REFUSAL = "没有找到"
+
+
 class LLMAnswerer:
+    """Answers from the retrieved passages; it also judges answerability (prompted to say the reports
+    do not hold the answer) and condenses follow-ups into standalone questions."""
+
     name = "llm"
+    judges_answerability = True
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 60.0,
                  temperature: float = 0.1) -> None:
@@ -48,6 +55,23 @@ class LLMAnswerer:
                 streaming=True,
             )
         return self._chat
+
+    def condense(self, question: str, history: list[Turn]) -> str | None:
+        """The follow-up as a standalone question, or None (then the rule-based resolution is used)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from prompts import render
+
+        turns = [{"role": t.role, "content": _as_data(MARKER.sub("", t.content)[:500])} for t in history[-6:]]
+        messages = [SystemMessage(render("condense_system.md")),
+                    HumanMessage(render("condense_user.md", history=turns, question=_as_data(question)))]
+        try:
+            reply = self.chat.invoke(messages)
+        except Exception:  # the rule-based resolution is a fine fallback
+            return None
+        text = (reply.content if isinstance(reply.content, str) else "").strip().splitlines()
+        line = text[0].strip() if text else ""
+        return line if 2 <= len(line) <= 200 else None
 
     def _sources(self, parts: list[Part]) -> list[ScoredChunk]:
         seen: dict[str, ScoredChunk] = {}
@@ -80,18 +104,26 @@ class LLMAnswerer:
                     pieces.append(text)
                     yield text
         except Exception as exc:  # any transport or API error means: fall back, visibly
-            reason = _reason(exc)
-            draft = None
-            for event in self._fallback.answer(question, parts):
-                if isinstance(event, Draft):
-                    draft = event
-            assert draft is not None
-            draft.notice = FALLBACK_NOTICE.format(reason=reason)
-            draft.answerer = "extractive-fallback"
-            yield draft
+            yield self._fall_back(question, parts, _reason(exc))
             return
         raw = "".join(pieces).strip()
         yield self._finish(raw, sources)
+
+    def _fall_back(self, question: str, parts: list[Part], reason: str) -> Draft:
+        """The extractive answer for what the calibrated gate lets through, or a refusal."""
+        notice = FALLBACK_NOTICE.format(reason=reason)
+        kept = [p for p in parts if p.gate != "refuse"]
+        if not kept:
+            return Draft(answer="所提供的报告中没有找到能回答这个问题的内容。", notice=notice,
+                         answerer="extractive-fallback", refused=True)
+        draft = None
+        for event in self._fallback.answer(question, kept):
+            if isinstance(event, Draft):
+                draft = event
+        assert draft is not None
+        draft.notice = notice
+        draft.answerer = "extractive-fallback"
+        return draft
 
     def _finish(self, raw: str, sources: list[ScoredChunk]) -> Draft:
         answer, used, unsupported = validate_markers(raw, len(sources))
@@ -103,7 +135,9 @@ class LLMAnswerer:
             book.cite(hit, _best_quote(hit.chunk.text, claims))
         for c, n in zip(book.citations, sorted(used), strict=True):
             c.n = n
-        return Draft(answer=answer, citations=book.citations, unsupported=unsupported, answerer=self.name)
+        refused = not used and REFUSAL in answer
+        return Draft(answer=answer, citations=book.citations, unsupported=unsupported, answerer=self.name,
+                     refused=refused)
 
 
 def _as_data(text: str, attribute: bool = False) -> str:

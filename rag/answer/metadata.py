@@ -23,15 +23,16 @@ class Field:
 
 
 FIELDS = (
-    Field("doc_number", re.compile(r"文号|发文字号|发文号|字号|(?i:document (reference )?number)"),
+    Field("doc_number", re.compile(r"文号|发文字号|发文号|字号|文件号|编号是|(?i:document (reference )?number)"),
           re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号"), (FRONT,)),
-    Field("signer", re.compile(r"签发|(?i:who signed|signed by|signatory)"), re.compile(r"签发人[：:].+"), (FRONT,)),
+    Field("signer", re.compile(r"签发|谁签|签的字|签的|签字|署名|(?i:who signed|signed by|signatory)"), re.compile(r"签发人[：:].+"), (FRONT,)),
     Field("date", re.compile(r"(落款|印发|成文|发布|出的|报出|发出).{0,6}(日期|时间|哪天|哪一天|几号|什么时候)"
                              r"|(哪天|哪一天|什么时候|何时)(印发|发布|出的|成文)|落款"),
           re.compile(rf".{{0,30}}{_DATE}(印发)?$"), (CLOSING, FRONT)),
-    Field("addressee", re.compile(r"报送给|报给|呈报|主送|报送.{0,4}(谁|哪)|(向|给)(谁|哪个单位|哪里)报"),
+    Field("addressee", re.compile(r"报送给|报给|呈报|主送|报送.{0,4}(谁|哪)|(向|给)(谁|哪个单位|哪里)报|写给|递交给|"
+                                  r"提交给|(给|向)(哪个|什么)(机关|部门|单位)"),
           re.compile(r"^[^。，]{2,40}：$"), (FRONT,)),
-    Field("cc", re.compile(r"抄送"), re.compile(r"抄送[：:].+"), (FRONT, CLOSING)),
+    Field("cc", re.compile(r"抄送|抄给|抄报|还(发|报|送)给了?(谁|哪)"), re.compile(r"抄送[：:].+"), (FRONT, CLOSING)),
     Field("issuer", re.compile(r"(报告|文件).{0,12}(名义|发文(机关|单位))|以哪.{0,6}名义(报送|印发|上报|发)"
                                r"|报告.{0,6}(哪个单位|谁)(发|印发|出)"),
           re.compile(r"^[\u4e00-\u9fff ]{2,60}(人民政府|委员会|党委|办公室)(文件)?$"), (FRONT, CLOSING)),

@@ -1,53 +1,54 @@
-"""When to say "not in the reports": the best sentence must cover the question's content words and the
-best chunk must be semantically close. Thresholds are calibrated on the dev split of the gold set
-(``rag eval --calibrate``); a place outside the corpus is refused outright.
+"""Answer, answer with a caution, or refuse: the calibrated answerability model decides.
 
-A question asked mostly in another language (English) has content words that Chinese report sentences
-cannot contain, so word coverage cannot judge it: there the multilingual model's similarity between the
-question and the best report sentence decides (``refusal_min_sentence_similarity``, calibrated on the
-English gold questions in ``eval/gold_en.jsonl``).
+``Evidence.p_answer`` is the gate model's probability that the answer built from the best sentences is
+right (``rag.answer.model``, fitted on the dev splits). At or above ``answer_threshold`` the answer is
+given; between ``weak_threshold`` and it, the closest sentences are given with a caution that they may
+not answer exactly; below, the reports are said not to hold the answer. A question that names only
+places no report covers is refused outright.
+
+A question asked mostly in another language (English) is judged by the multilingual model's similarity
+between the question and the best report sentence (``refusal_min_sentence_similarity``), and only when
+it names a report's place: similarity alone cannot tell "GDP of Beijing" from a real question.
 """
 
 from __future__ import annotations
 
-from rag.answer.base import Part
 from rag.answer.evidence import Evidence
+from rag.answer.model import AnswerModel
 from rag.retrieval.scope import Scope
 from rag.settings import Settings
 
 #: Above this share of term weight in another script, a question counts as cross-language.
 CROSS_LANGUAGE_SHARE = 0.5
 
+ANSWER, WEAK, REFUSE = "answer", "weak", "refuse"
+WEAK_NOTICE = "以下摘录的原文与问题最接近，但可能不能完全回答您的问题，请核对原文。"
 
 
 def is_cross_language(evidence: Evidence) -> bool:
     return evidence.foreign > CROSS_LANGUAGE_SHARE
 
 
-def should_refuse(evidence: Evidence, scope: Scope, settings: Settings) -> bool:
-    if scope.unknown_places:
-        return True
+def decide(evidence: Evidence, scope: Scope, settings: Settings, model: AnswerModel) -> str:
     if not evidence.sentences:
-        return True
+        return REFUSE
     if is_cross_language(evidence):
         if not scope.places:
-            # Similarity alone cannot tell an off-topic question ("GDP of Beijing") from a real one;
-            # a named report place (石狮/Shishi, …) is required before quoting across languages.
-            return True
-        best = evidence.sentences[0].coverage if evidence.kind == "multilingual" else 0.0
-        return best < settings.refusal_min_sentence_similarity
-    if not evidence.terms:
-        # Nothing to check the question against (e.g. only a place name): rely on similarity alone.
-        return evidence.dense < settings.refusal_min_dense
-    return (
-        evidence.coverage < settings.refusal_min_coverage
-        or evidence.chunk_coverage < settings.refusal_min_chunk_coverage
-        or evidence.dense < settings.refusal_min_dense
-    )
+            return REFUSE
+        return ANSWER if evidence.sentences[0].sem >= settings.refusal_min_sentence_similarity else REFUSE
+    p = evidence.p_answer
+    answer_at = settings.refusal_threshold if settings.refusal_threshold is not None else model.answer_threshold
+    weak_at = min(model.weak_threshold, answer_at)
+    if p >= answer_at:
+        return ANSWER
+    return WEAK if p >= weak_at else REFUSE
 
 
-def refusal_text(question: str, scope: Scope, parts: list[Part], answerer: str = "extractive") -> str:
-    if scope.unknown_places:
+def refusal_text(scope: Scope, failed: list[str] | None = None, year_miss: list[int] | None = None) -> str:
+    if scope.unknown_places and not scope.places:
         names = "、".join(scope.unknown_places)
         return f"所提供的报告中没有找到关于{names}的内容。目前收录的报告不包括{names}，以下是可能相关的段落，仅供参考。"
+    if year_miss:
+        years = "、".join(f"{y}年" for y in year_miss)
+        return f"所提供的报告中没有找到{years}的相关内容。以下是可能相关的段落，仅供参考。"
     return "所提供的报告中没有找到能回答这个问题的内容。以下是可能相关的段落，仅供参考。"

@@ -32,7 +32,12 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"comma-separated baselines to run beside the system ({', '.join(BASELINES)}; '' for none)")
     p.add_argument("--check", metavar="TOML", help="fail (exit 1) when a metric is outside eval/thresholds.toml")
     p.add_argument("--calibrate", action="store_true",
-                   help="fit the refusal thresholds on the dev split and print them")
+                   help="fit the answer model on the dev split(s) of --gold (comma-separated files) and write it")
+    p.add_argument("--tune-retrieval", action="store_true",
+                   help="grid-search the fusion weights on the dev split(s) of --gold by hit@5 and print them")
+    p.add_argument("--model-out", help="where --calibrate writes the model (default: the shipped answer_model.json)")
+    p.add_argument("--overlap", action="store_true",
+                   help="only print the gold set's question/evidence lexical overlap (see rag gold-stats)")
 
 
 def system_settings(settings: Settings, args) -> Settings:
@@ -65,7 +70,14 @@ def _pipeline_system(name: str, settings: Settings) -> System:
 
     pipe = Pipeline(settings)
     pipe.ingest()
-    return System(name, lambda q: pipe.ask(q).to_dict())
+    return System(name, lambda q, history: pipe.ask(q, history=to_turns(history)).to_dict())
+
+
+def to_turns(history):
+    """Gold (role, content) pairs as the pipeline's conversation turns."""
+    from rag.answer.base import Turn
+
+    return [Turn(role, content) for role, content in history]
 
 
 def build_baseline(name: str, settings: Settings) -> System:
@@ -83,7 +95,7 @@ def build_baseline(name: str, settings: Settings) -> System:
         files, _, _ = discover([settings.data_dir])
         naive = NaiveRAG(build_embeddings(settings), settings.index_dir, files, titles)
         naive.build()
-        return System(name, naive.ask)
+        return System(name, lambda q, history: naive.ask(q))
     raise SystemExit(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
 
 
@@ -101,51 +113,31 @@ def check_thresholds(metrics: dict[str, Any], path: Path) -> tuple[bool, str]:
     return ok, "\n".join(lines)
 
 
-def calibrate(settings: Settings, gold_path: Path) -> dict[str, float]:
-    """Grid-search the refusal gate on the dev split for the best balanced accuracy."""
-    from rag.pipeline import Pipeline
+def feedback_since_export(settings: Settings) -> dict[str, int]:
+    """Votes cast in the chat since the last export: 👎 ones are candidate gold questions."""
+    from rag.feedback.store import FeedbackStore
 
-    gold = load_gold(gold_path, "dev")
-    pipe = Pipeline(settings.model_copy(
-        update={"refusal_min_coverage": 0.0, "refusal_min_dense": 0.0, "refusal_min_chunk_coverage": 0.0}
-    ))
-    pipe.ingest()
-    gates = []
-    for item in gold:
-        r = pipe.ask(item.question)
-        gates.append((item.answerable, r.gate))
-    n_a = sum(1 for a, _ in gates if a) or 1
-    n_u = sum(1 for a, _ in gates if not a) or 1
-    best = (-1.0, 0.0, 0.0, 0.0)
-    grid = [i / 40 for i in range(0, 41)]
-    for cov in grid:
-        for chunk_cov in grid:
-            for dense in (0.70, 0.75, 0.80, 0.85):
-                t = (cov, chunk_cov, dense)
-                tp = sum(1 for a, g in gates if a and not _refused(g, *t))
-                tn = sum(1 for a, g in gates if not a and _refused(g, *t))
-                bal = 0.5 * (tp / n_a + tn / n_u)
-                if bal > best[0] + 1e-9:
-                    best = (bal, *t)
-    return {"balanced_accuracy": round(best[0], 4), "refusal_min_coverage": best[1],
-            "refusal_min_chunk_coverage": best[2], "refusal_min_dense": best[3], "n_dev": len(gold)}
-
-
-def _refused(gate: dict[str, float], cov: float, chunk_cov: float, dense: float) -> bool:
-    return (
-        bool(gate.get("unknown_place"))
-        or gate.get("coverage", 0) < cov
-        or gate.get("chunk_coverage", 0) < chunk_cov
-        or gate.get("dense", 0) < dense
-    )
+    return FeedbackStore(settings.index_dir / "feedback.sqlite").since_last_export()
 
 
 def run_eval_command(args, settings: Settings) -> int:
     gold_path = Path(args.gold)
     out = Path(args.out)
+    if args.overlap:
+        from rag.evaluation.overlap import print_gold_stats
+
+        return print_gold_stats(gold_path, settings.data_dir, args.split)
+    if args.tune_retrieval:
+        from rag.evaluation.tune import tune_retrieval
+
+        print(json.dumps(tune_retrieval(settings, [Path(p) for p in args.gold.split(",")]), indent=1))
+        return 0
     if args.calibrate:
-        result = calibrate(settings, gold_path)
-        print(json.dumps(result, indent=2))
+        from rag.evaluation.calibrate import calibrate
+
+        paths = [Path(p) for p in args.gold.split(",")]
+        result = calibrate(settings, paths, Path(args.model_out) if args.model_out else None)
+        print(json.dumps(result, indent=1, ensure_ascii=False))
         return 0
     gold = load_gold(gold_path, args.split)
     if not gold:
@@ -179,7 +171,10 @@ def run_eval_command(args, settings: Settings) -> int:
         metrics["threshold_check"] = text
         print(text)
         status = 0 if ok else 1
+    metrics["feedback"] = feedback_since_export(settings)
     write_report(metrics, out)
+    fb = metrics["feedback"]
+    print(f"feedback: {fb['votes']} votes since the last `rag feedback export` ({fb['up']} 👍, {fb['down']} 👎)")
     overall = metrics["systems"]["system"]["overall"]
     print(json.dumps({name: m["overall"] for name, m in metrics["systems"].items()}, indent=1))
     print(f"report: {out / 'report.md'}; system answer accuracy {overall['answer_accuracy']}")

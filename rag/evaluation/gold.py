@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.text import match_key
@@ -20,6 +20,7 @@ class GoldItem:
     sections: list[str]
     type: str
     split: str
+    history: list[tuple[str, str]] = field(default_factory=list)  # earlier (role, content) turns
 
     @property
     def answerable(self) -> bool:
@@ -38,6 +39,15 @@ def _as_list(v) -> list:
     return list(v) if isinstance(v, list) else [v]
 
 
+def _history(turns, path: Path, n: int) -> list[tuple[str, str]]:
+    out = []
+    for t in turns or []:
+        if not isinstance(t, dict) or t.get("role") not in ("user", "assistant") or not isinstance(t.get("content"), str):
+            raise ValueError(f"{path}:{n}: history turns are {{'role': 'user'|'assistant', 'content': str}}")
+        out.append((t["role"], t["content"]))
+    return out
+
+
 def load_gold(path: Path, split: str | None = None) -> list[GoldItem]:
     items = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -51,7 +61,7 @@ def load_gold(path: Path, split: str | None = None) -> list[GoldItem]:
             id=d["id"], question=d["question"], answer=d.get("answer", ""),
             must_contain=list(d.get("must_contain") or []), docs=_as_list(d.get("doc")),
             evidence=_as_list(d.get("evidence")), sections=_as_list(d.get("section")),
-            type=d["type"], split=d.get("split", "test"),
+            type=d["type"], split=d.get("split", "test"), history=_history(d.get("history"), path, n),
         )
         if split in (None, "all") or item.split == split:
             items.append(item)

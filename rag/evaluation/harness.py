@@ -11,11 +11,19 @@ from typing import Any
 from rag.evaluation.gold import GoldItem
 from rag.evaluation.metrics import breakdown, score_question
 
+History = list[tuple[str, str]]
+
 
 @dataclass
 class System:
+    """A system under test: ``ask(question, history)`` answers like ``rag ask --json``.
+
+    ``history`` holds the conversation's earlier (role, content) turns; systems without conversation
+    state (the naive baseline) ignore it.
+    """
+
     name: str
-    ask: Callable[[str], dict[str, Any]]
+    ask: Callable[[str, History], dict[str, Any]]
     description: str = ""
 
 
@@ -23,7 +31,7 @@ def run_system(system: System, gold: list[GoldItem], out: Path | None = None,
                progress: Callable[[int, int], None] | None = None) -> tuple[list[dict], dict[str, Any]]:
     results, rows = [], []
     for i, item in enumerate(gold):
-        result = system.ask(item.question)
+        result = system.ask(item.question, item.history)
         results.append({"id": item.id, **result})
         rows.append(score_question(item, result))
         if progress:

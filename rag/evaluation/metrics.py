@@ -31,6 +31,9 @@ def score_question(item: GoldItem, result: dict[str, Any]) -> dict[str, Any]:
         "id": item.id, "type": item.type, "doc": item.doc_label, "answerable": item.answerable,
         "refused": refused, "latency_ms": float(result.get("latency_ms", 0.0)),
     }
+    p_answer = (result.get("gate") or {}).get("p_answer")
+    if isinstance(p_answer, int | float):
+        row["p_answer"] = float(p_answer)
     if not item.answerable:
         return row
     rank = evidence_rank(item, result.get("retrieved") or [])
@@ -87,17 +90,36 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def reliability(rows: list[dict[str, Any]], bins: int = 10) -> list[dict[str, Any]]:
+    """Calibration of the gate's ``p_answer``: per probability bin, its mean against the observed share
+    of questions that should be answered (answerable ones). Empty when the system gives no p_answer."""
+    scored = [(r["p_answer"], 1.0 if r["answerable"] else 0.0) for r in rows if "p_answer" in r]
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(p, y) for p, y in scored if lo <= p < hi or (b == bins - 1 and p == 1.0)]
+        if inside:
+            out.append({"lo": lo, "hi": hi, "n": len(inside),
+                        "mean_p": round(sum(p for p, _ in inside) / len(inside), 4),
+                        "observed": round(sum(y for _, y in inside) / len(inside), 4)})
+    return out
+
+
 def breakdown(rows: list[dict[str, Any]]) -> dict[str, Any]:
     by_type: dict[str, list] = {}
     by_doc: dict[str, list] = {}
     for r in rows:
         by_type.setdefault(r["type"], []).append(r)
         by_doc.setdefault(r["doc"], []).append(r)
-    return {
+    out = {
         "overall": aggregate(rows),
         "by_type": {k: aggregate(v) for k, v in sorted(by_type.items())},
         "by_doc": {k: aggregate(v) for k, v in sorted(by_doc.items())},
     }
+    rel = reliability(rows)
+    if rel:
+        out["reliability"] = rel
+    return out
 
 
 METRIC_LABELS = {

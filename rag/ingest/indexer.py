@@ -28,6 +28,7 @@ class IngestReport:
     truncated: list[tuple[str, str]] = field(default_factory=list)  # indexed in part: (file, reason)
     chunks_written: int = 0
     chunks_embedded: int = 0  # texts that went through the model (cache misses)
+    sentences_embedded: int = 0  # sentence vectors made for the answerability model (cache misses)
     seconds: float = 0.0
 
     @property
@@ -39,7 +40,7 @@ class IngestReport:
             f"documents: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged",
             f"chunks: {self.chunks_written} written, {self.chunks_embedded} embedded "
-            f"(the rest came from the vector cache)",
+            f"(the rest came from the vector cache); {self.sentences_embedded} sentence vectors made",
             f"time: {self.seconds:.1f} s",
         ]
         if not self.changed and not self.skipped:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +81,8 @@ class HybridRetriever:
         self._vecs: dict[str, np.ndarray] = {}  # normalised stored vectors by chunk id (see _dense)
         self._vec_fingerprint: str | None = None
         self._vec_lock = threading.Lock()
+        #: Optional second stage over the fused candidates: (query, fused) -> re-ordered list.
+        self.reranker: Callable[[str, list[ScoredChunk]], list[ScoredChunk]] | None = None
 
     def scope_for(self, question: str) -> Scope:
         if self.resolver is None or not self.place_filter:
@@ -104,6 +107,8 @@ class HybridRetriever:
             # document being written (or rewritten) by another process never shows half-done.
             dense = [(c, s) for c, s in dense if self.lexical.holds(c)]
         fused = self._fuse(dense, lexical)
+        if self.reranker is not None:
+            fused = self.reranker(query, fused)
         return RetrievalResult(chunks=fused[:k], scope=scope, query=query)
 
     #: Scopes up to this many chunks are scored here, exactly, from their stored vectors.

@@ -124,6 +124,13 @@ class LexicalIndex:
 
         return bm25_idf(self._df.get(term.lower(), 0), max(len(self.chunks), 1))
 
+    def mentions(self, word: str) -> bool:
+        """Whether the corpus text names ``word`` (as a token; by substring too while the corpus is small)."""
+        w = word.lower()
+        if w in self._df:
+            return True
+        return len(self._texts) <= 5000 and any(w in t for t in self._texts.values())
+
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
         """The snapshot's chunks of these documents (complete documents only), in index order."""
         with self._lock:

@@ -8,13 +8,13 @@ corpus: "石狮" matches the document whose place is 石狮市; "安溪县虎邱
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from rag.retrieval.gazetteer import Gazetteer
 
 _SUFFIXES = ("自治区", "自治州", "街道", "省", "市", "区", "县", "镇", "乡")
 _YEAR = re.compile(r"(20\d{2})\s*年|(?i:\b(?:in|year|of|for))\s+(20\d{2})\b")
-# A place-like word in a question: two to four characters before an administrative suffix.
-_PLACE_WORD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(市|县|区|镇|乡)")
-_NOT_PLACE = re.compile(r"[我本全各该这那城社园市县区镇乡哪某每个一二三四五六七八九十]")
 
 
 def aliases(place: str) -> list[str]:
@@ -59,8 +59,18 @@ class Scope:
 
 
 class ScopeResolver:
-    def __init__(self, docs: list[DocPlaces]) -> None:
+    """Places and years of a question, matched against the documents' metadata.
+
+    ``gazetteer`` finds real place names (for "a place no report covers"); ``mentioned`` tells whether
+    the corpus text names a place at all, so 北京市 in a news corpus is not called unknown just because
+    no document's metadata lists it. Without a gazetteer nothing is ever called unknown.
+    """
+
+    def __init__(self, docs: list[DocPlaces], gazetteer: Gazetteer | None = None,
+                 mentioned: Callable[[str], bool] | None = None) -> None:
         self.docs = docs
+        self.gazetteer = gazetteer
+        self.mentioned = mentioned
         self._own: dict[str, list[str]] = {}  # alias -> docs whose own place it is
         self._any: dict[str, list[str]] = {}  # alias -> docs mentioning it at any level
         for d in docs:
@@ -111,15 +121,19 @@ class ScopeResolver:
             found.append((start, end, self.known_aliases[rank]))
         return sorted(found)
 
+    def years_of(self, alias: str) -> set[int]:
+        """Reporting years of the reports whose own place this is."""
+        return {y for d in self._own.get(alias, []) if (y := self._by_id[d].year)}
+
     def unknown_places(self, question: str) -> list[str]:
-        """Place-like words (X市/X县/…) that match no document, e.g. a county outside the corpus."""
-        known = set(self._any)
+        """Real place names that no document covers or mentions, e.g. a county outside the corpus."""
+        if self.gazetteer is None:
+            return []
         out = []
-        for m in _PLACE_WORD.finditer(question):
-            name = m.group(1) + m.group(2)
-            if _NOT_PLACE.search(m.group(1)):
+        for name in self.gazetteer.places_in(question):
+            if self._overlaps_alias(name):
                 continue
-            if name in known or m.group(1) in known or self._overlaps_alias(name):
+            if self.mentioned is not None and self.mentioned(name):
                 continue
             out.append(name)
         return out
@@ -147,7 +161,7 @@ class ScopeResolver:
                 groups.append(list(docs))
                 named.append(alias)
         scope.places = named
-        scope.unknown_places = self.unknown_places(question) if not named else []
+        scope.unknown_places = self.unknown_places(question)
         candidates = sorted({d for g in groups for d in g}) if groups else [d.doc_id for d in self.docs]
         if scope.years:
             wanted = set(candidates)

@@ -7,7 +7,7 @@ follow-up questions are resolved against. Only questions that were answered ente
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rag.answer.base import Turn
@@ -26,8 +26,13 @@ MAX_TURNS = 20
 
 
 def respond(pipeline: Pipeline, question: str, chat: list[Message], turns: list[Turn],
-            doc_ids: list[str] | None) -> Iterator[tuple[list[Message], list[Turn]]]:
-    """Yields (messages, turns) after every change so the chat can show the answer as it grows."""
+            doc_ids: list[str] | None,
+            remember: Callable[[AnswerResult, list[Turn]], str] | None = None,
+            ) -> Iterator[tuple[list[Message], list[Turn]]]:
+    """Yields (messages, turns) after every change so the chat can show the answer as it grows.
+
+    ``remember`` keeps the final answer for feedback and returns its id (shown with 👍/👎).
+    """
     chat = [*chat, {"role": "user", "content": render.question(question)},
             {"role": "assistant", "content": render.pending()}]
     yield chat, turns
@@ -35,7 +40,8 @@ def respond(pipeline: Pipeline, question: str, chat: list[Message], turns: list[
     try:
         for event in pipeline.stream(question, history=turns[-MAX_TURNS:], doc_ids=doc_ids or None):
             if isinstance(event, AnswerResult):
-                chat[-1] = {"role": "assistant", "content": render.answer(event)}
+                answer_id = remember(event, turns[-MAX_TURNS:]) if remember else None
+                chat[-1] = {"role": "assistant", "content": render.answer(event, answer_id)}
                 turns = [*turns, Turn("user", event.question), Turn("assistant", event.answer)]
             else:
                 partial += event

@@ -52,6 +52,10 @@ RULES: tuple[Rule, ...] = (
     _rule("POST", _PAGE + r"/gradio_api/queue/join"),
     _rule("POST OPTIONS", r"/api/ask"),
     _rule("GET HEAD OPTIONS", r"/api/(?:health|docs)"),
+    # Client integrations (rag.web.clients): the source view that citation links open, answer votes,
+    # and the widget's may-I-embed check. Anonymous by design; they read and write nothing else.
+    _rule("GET HEAD", r"/source|/widget/check"),
+    _rule("POST OPTIONS", r"/api/feedback"),
 )
 
 #: Keys that mark a file reference in a Gradio payload (FileData and its wrappers). A question, a filter

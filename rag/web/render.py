@@ -81,11 +81,16 @@ def _origin(title: str, section: str) -> str:
     return f'<span class="rag-title">{text(title or "（无标题）")}</span>{sec}'
 
 
+def _page(c: Any) -> str:
+    page = getattr(c, "page", None)
+    return f'<span class="rag-page">第 {text(str(page))} 页</span>' if page not in (None, "", 0) else ""
+
+
 def source(c: Citation) -> str:
     """One citation: title, section path and quote; the whole chunk, quote highlighted, when opened."""
     return (
         f'<details class="rag-source"><summary><span class="rag-n">&#91;{c.n}&#93;</span>'
-        f"{_origin(c.title, c.section)}"
+        f"{_origin(c.title, c.section)}{_page(c)}"
         f'<span class="rag-quote">“{text(c.quote)}”</span></summary>'
         f'<div class="rag-chunk">{highlighted(c.text, c.quote)}</div></details>'
     )
@@ -117,8 +122,20 @@ def pending(partial: str = "") -> str:
     return '<div class="rag-pending">正在检索报告……</div>'
 
 
-def answer(result: AnswerResult) -> str:
-    """The final assistant message: answer or refusal, notes, and the sources under it."""
+def actions(answer_id: str | None) -> str:
+    """Copy, 👍 and 👎 under an answer (as words: intranet machines often lack an emoji font). The answer
+    id rides in a class name (the chat's HTML sanitizer keeps classes); static/chat.js does the rest."""
+    if not answer_id or not answer_id.isalnum():
+        return '<div class="rag-actions"><span class="rag-copy" title="复制回答和出处">复制</span></div>'
+    return (
+        f'<div class="rag-actions rag-id-{answer_id}"><span class="rag-copy" title="复制回答和出处">复制</span>'
+        '<span class="rag-vote rag-up" title="👍 这个回答有帮助">有帮助</span>'
+        '<span class="rag-vote rag-down" title="👎 这个回答没有帮助">没帮助</span></div>'
+    )
+
+
+def answer(result: AnswerResult, answer_id: str | None = None) -> str:
+    """The final assistant message: answer or refusal, notes, the sources under it, and the actions."""
     notes = []
     if result.rewritten_question:
         notes.append(f'<div class="rag-note">已理解为：{text(result.rewritten_question)}</div>')
@@ -128,10 +145,11 @@ def answer(result: AnswerResult) -> str:
         related_list = _list("可能相关的段落（仅供参考）", (related(h) for h in result.retrieved[:REFUSAL_RELATED]))
         return (
             f'<div class="rag-refusal"><div class="rag-refusal-head">未找到答案</div>'
-            f"{text(result.answer)}</div>{''.join(notes)}{related_list}"
+            f"{text(result.answer)}</div>{''.join(notes)}{related_list}{actions(answer_id)}"
         )
     sources = _list("来源", (source(c) for c in result.citations))
-    return f'<div class="rag-answer">{_with_markers(result.answer)}</div>{"".join(notes)}{sources}'
+    return (f'<div class="rag-answer">{_with_markers(result.answer)}</div>{"".join(notes)}{sources}'
+            f"{actions(answer_id)}")
 
 
 def error(message: str) -> str:

@@ -35,6 +35,12 @@ OWN_PREFIXES = ("/v1", "/mcp", ADMIN_PREFIX)
 CORS_PREFIXES = ("/api", "/v1")
 
 
+def chat_head() -> str:
+    """HEAD plus the chat's script (clickable [n], copy, feedback), inline so nothing else is fetched."""
+    script = resources.files("rag.web").joinpath("static/chat.js").read_text(encoding="utf-8")
+    return f"{HEAD}<script>{script}</script>"
+
+
 def widget_js() -> bytes:
     return resources.files("rag.web").joinpath("static/widget.js").read_bytes()
 
@@ -53,7 +59,12 @@ def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
 
     origins = clean_origins(settings.allowed_origins)
     root = settings.root_path.rstrip("/")
+    from rag.feedback.store import FeedbackStore
+    from rag.web.clients import add_client_routes
+
     app = FastAPI(title="政府报告问答", docs_url=None, redoc_url=None, openapi_url=None)
+    feedback = FeedbackStore(settings.index_dir / "feedback.sqlite")
+    add_client_routes(app, pipeline, settings, feedback)  # before /api and /, which would catch them
     app.mount("/api", build_api(pipeline, settings))
     script = widget_js()
 
@@ -69,9 +80,9 @@ def create_app(pipeline: Pipeline, settings: Settings) -> FastAPI:
     # /embed first: the mount at / would otherwise take its requests.
     for path, embed in ((EMBED_PATH, True), ("/", False)):
         gr.mount_gradio_app(
-            app, build_ui(pipeline, settings, embed=embed), path=path,
+            app, build_ui(pipeline, settings, embed=embed, feedback=feedback), path=path,
             root_path=(root + path.rstrip("/")) if root else None,
-            theme=make_theme(), css=CSS + EMBED_CSS if embed else CSS, head=HEAD, footer_links=[],
+            theme=make_theme(), css=CSS + EMBED_CSS if embed else CSS, head=chat_head(), footer_links=[],
             ssr_mode=False, mcp_server=False, run_history=False, show_error=False,
             server_name=settings.host, server_port=settings.port,
             # Belt and braces behind RouteGuard: no uploads, no file serving from anywhere on disk.

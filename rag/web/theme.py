@@ -24,7 +24,19 @@ CSS = """
 .rag-header h1 { margin: 0 0 4px 0; font-size: 1.5rem; }
 .rag-header p { margin: 0; color: var(--body-text-color-subdued); }
 .rag-answer, .rag-question { line-height: 1.75; }
-.rag-cite { color: var(--color-accent); font-weight: 600; margin: 0 1px; }
+.rag-cite { color: var(--color-accent); font-weight: 600; margin: 0 1px; cursor: pointer; }
+.rag-cite:hover { text-decoration: underline; }
+.rag-source.rag-flash { outline: 2px solid var(--color-accent); }
+.rag-source > summary { position: relative; z-index: 1; }
+.rag-page { display: block; color: var(--body-text-color-subdued); font-size: 0.92em; margin-left: 1.2em; }
+.rag-actions { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-top: 8px;
+  font-size: 0.85em; color: var(--body-text-color-subdued); }
+.rag-copy, .rag-vote { cursor: pointer; user-select: none; padding: 1px 6px; border-radius: 4px;
+  border: 1px solid var(--border-color-primary); }
+.rag-copy:hover, .rag-vote:hover, .rag-vote.rag-voted { background: var(--background-fill-secondary);
+  border-color: var(--color-accent); }
+.rag-fb-comment input { font-size: 0.95em; padding: 1px 6px; margin-right: 4px; min-width: 12em; }
+.rag-fb-bad { color: #b91c1c; }
 .rag-pending { color: var(--body-text-color-subdued); font-style: italic; }
 .rag-note { color: var(--body-text-color-subdued); font-size: 0.85em; margin-top: 6px; }
 .rag-refusal { border-left: 4px solid #d97706; background: rgba(217, 119, 6, 0.08);

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from rag.answer.base import Turn
+from rag.feedback.store import FeedbackStore
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.web import render
@@ -65,7 +66,8 @@ def _doc_filter(docs: list[dict[str, Any]]) -> gr.Dropdown:
                        label="限定报告（可多选）", info="不选则检索全部已收录的报告")
 
 
-def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.Blocks:
+def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False,
+             feedback: FeedbackStore | None = None) -> gr.Blocks:
     """The chat page; every event handler is a closure over ``pipeline``.
 
     The full page has a header and a side column (report filter and list). The embedded page is the
@@ -98,11 +100,16 @@ def build_ui(pipeline: Pipeline, settings: Settings, embed: bool = False) -> gr.
                     with gr.Accordion(f"已收录的报告（{len(docs)} 份）", open=True) as listing:
                         docs_table = gr.HTML(_docs_html(found), elem_id="rag-doc-list")
 
+        def remember(result: Any, turns: list[Turn]) -> str | None:
+            if feedback is None:
+                return None
+            return feedback.remember(result, turns, pipeline.lexical.fingerprint or "")
+
         def ask(question: str, chat: list[dict[str, Any]], history: list[Turn],
                 doc_ids: list[str] | None) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]], list[Turn]]]:
             history = history or []
             messages, new_turns = chat or [], history
-            for messages, new_turns in respond(pipeline, question or "", chat or [], history, doc_ids):
+            for messages, new_turns in respond(pipeline, question or "", chat or [], history, doc_ids, remember):
                 yield "", messages, messages, new_turns
             if new_turns is history and question:
                 yield question, messages, messages, new_turns  # not answered: give the text back to fix or retry

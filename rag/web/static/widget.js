@@ -33,6 +33,8 @@
     ".close { border: 0; background: transparent; color: #fff; font-size: 22px; line-height: 1; cursor: pointer;",
     "  padding: 0 4px; }",
     "iframe { flex: 1; width: 100%; border: 0; background: #fff; }",
+    ".notice { margin: 24px 20px; padding: 12px 14px; border-left: 4px solid #d97706; background: #fffbeb;",
+    "  color: #92400e; font: 15px/1.7 -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif; }",
     "@media (max-width: 520px) { .panel { inset: 0; width: auto; height: auto; border-radius: 0; } }"
   ].join("\n");
 
@@ -70,13 +72,46 @@
   head.appendChild(close);
   panel.appendChild(head);
 
+  var notice = document.createElement("div");
+  notice.className = "notice";
+  notice.setAttribute("role", "alert");
+  var NOT_ALLOWED = "此页面（" + location.origin + "）未被允许嵌入问答助手。" +
+    "请联系系统管理员，将本页面的地址加入允许列表。";
+  var DOWN = "暂时无法连接问答服务，请稍后再试。";
+
+  // Asked before the chat is framed: a page whose origin is not allowed gets a 403 it cannot read
+  // (so the fetch fails) while the server is reachable (a no-cors request succeeds).
+  function checkOrigin() {
+    var url = base + "widget/check";
+    return fetch(url, { mode: "cors", credentials: "omit", cache: "no-store" }).then(function (r) {
+      return r.ok ? "ok" : r.status === 403 ? "origin" : "down";
+    }, function () {
+      return fetch(url, { mode: "no-cors", credentials: "omit", cache: "no-store" })
+        .then(function () { return "origin"; }, function () { return "down"; });
+    });
+  }
+
   var frame = null;
+  var checking = false;
+  function showNotice(text) {
+    notice.textContent = text;
+    if (!notice.parentNode) panel.appendChild(notice);
+  }
+  function addFrame() {
+    if (notice.parentNode) panel.removeChild(notice);
+    frame = document.createElement("iframe");
+    frame.title = title;
+    frame.src = base + "embed/" + (key ? "?key=" + encodeURIComponent(key) : "");
+    panel.appendChild(frame);
+  }
   function setOpen(open) {
-    if (open && !frame) {
-      frame = document.createElement("iframe");
-      frame.title = title;
-      frame.src = base + "embed/" + (key ? "?key=" + encodeURIComponent(key) : "");
-      panel.appendChild(frame);
+    if (open && !frame && !checking) {
+      checking = true;
+      checkOrigin().then(function (state) {
+        checking = false;
+        if (state === "ok") addFrame();
+        else showNotice(state === "origin" ? NOT_ALLOWED : DOWN);
+      });
     }
     panel.classList.toggle("open", open);
     button.setAttribute("aria-expanded", String(open));

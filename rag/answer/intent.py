@@ -1,0 +1,85 @@
+"""What kind of answer a question asks for, read from its question words.
+
+The kind decides the answer's shape (a figure, a name, a list of points, one line per place, a computed
+difference) and is one signal of the answerability model: a sentence without a number cannot answer
+多少. Question words are a closed class in Chinese, so a short pattern list covers them; everything that
+depends on the report's wording is left to the learned parts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER = re.compile(
+    r"多少|(?<!哪)几[个件家次项名人条场所位份万亿批支类起宗]|数量|数字|数据|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
+    r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
+)
+_NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)
+_LIST = re.compile(r"哪些|有什么|有哪|包括|几个方面|哪几|列举|都有|都[干做搞办]了|what are|which .*s\b", re.I)
+_SUMMARY = re.compile(
+    # shortcomings, asked as such (not "解决了多少问题")
+    r"(不足|问题|短板|差距|薄弱|毛病|缺点|困难)[^，。？?]{0,4}(有哪些|是什么|有啥|在哪|哪些)|"
+    r"(哪些|什么|有啥|存在|承认|还有|自己说)[^，。？?]{0,8}(不足|问题|短板|差距|薄弱|毛病|缺点|困难)|差在哪|"
+    # plans, asked as such (not "上线以后用的人多不多")
+    r"(下一步|明年|接下来|今后|以后|将来|未来)[^，。？?]{0,8}(打算|计划|准备|要做|要干|干啥|干什么|做什么|重点|抓|搞|安排|工作|思路)|"
+    r"(工作)?(打算|思路|展望)|(准备|打算|计划)[^，。？?]{0,4}(干|做|抓|搞)|"
+    # achievements of a part
+    r"主要(成绩|成效|做法|亮点|工作|举措|措施)|亮点|成绩|成效|做了哪些|干了(些)?啥|都干了|总结|概括|概述|梳理|"
+    r"介绍一下|讲讲|说说|主要做了|做了什么|干了什么|怎么搞|想怎么|重点抓|哪几件事|怎么做的|有什么举措|采取了哪些",
+)
+_YESNO = re.compile(r"有没有|是否|是不是|[^什]吗[？?。]*$|了没|没有[？?]$|did |does |is there", re.I)
+_COMPARE = re.compile(r"(哪个|哪一个|哪家|哪里|谁)[^，。？?]{0,12}(最|更|比较|多|少|高|低|大|小)|分别|各自|各[个地]|对比|比较|相比|区别|差别|一样|"
+                      r"几个地方|五个地方|这几[个份家]|哪个地方|哪些地方|各地|都是多少")
+_MOST = re.compile(r"最(多|高|大|长|快|好|强)")
+_LEAST = re.compile(r"最(少|低|小|短|慢|差|弱)")
+_DIFF = re.compile(r"多了多少|少了多少|[降升涨增减]了多少|增加了多少|减少了多少|差多少|相差|差了|高出|低了|多出|"
+                   r"比.{0,12}[多少高低]|增长了|下降了|变化|差距是多少|多几|少几|还[剩差压]|剩下|"
+                   r"没.{0,3}(好|成|完|结|成功)|未(办结|化解|调解|结案)")
+_SUM = re.compile(r"一共|总共|合计|加起来|加在一起|总和|共计|总计|合起来")
+_PREVIOUS_YEAR = re.compile(r"上一年|前一年|去年|上年|比往年")
+
+
+@dataclass(frozen=True)
+class Intent:
+    number: bool = False
+    name: bool = False
+    list: bool = False
+    summary: bool = False
+    yesno: bool = False
+    compare: bool = False
+    most: bool = False
+    least: bool = False
+    diff: bool = False
+    sum: bool = False
+    previous_year: bool = False
+
+    @property
+    def arithmetic(self) -> bool:
+        return self.number and (self.diff or self.sum)
+
+    @property
+    def superlative(self) -> bool:
+        return self.most or self.least
+
+    def vector(self) -> list[float]:
+        return [float(self.number), float(self.name), float(self.list or self.summary), float(self.yesno)]
+
+
+def read_intent(question: str) -> Intent:
+    q = question.strip()
+    number = bool(_NUMBER.search(q))
+    diff = bool(_DIFF.search(q))
+    return Intent(
+        number=number or diff,
+        name=bool(_NAME.search(q)),
+        list=bool(_LIST.search(q)),
+        summary=bool(_SUMMARY.search(q)) and not number,
+        yesno=bool(_YESNO.search(q)),
+        compare=bool(_COMPARE.search(q)),
+        most=bool(_MOST.search(q)),
+        least=bool(_LEAST.search(q)),
+        diff=diff,
+        sum=bool(_SUM.search(q)),
+        previous_year=bool(_PREVIOUS_YEAR.search(q)),
+    )

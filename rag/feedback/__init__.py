@@ -1,0 +1,1 @@
+"""👍/👎 votes on answers, stored beside the index, exported as candidate gold questions."""

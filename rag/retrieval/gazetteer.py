@@ -1,0 +1,79 @@
+"""Real place names, so that only a real place outside the corpus is called unknown.
+
+"乘用车市场" and "除了县里通办" hold 市 and 县 but name no place. A place name here is a word that
+jieba segments as one token (so 老城区 is not 城区) and that is either in the national list of
+administrative divisions down to county level (``cpca``'s adcodes table, MIT) or a township-level
+name that jieba's tagger marks as a place (ns) with an administrative suffix (湖头镇).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.metadata
+import io
+import logging
+
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "街道", "省", "市", "区", "县", "镇", "乡", "盟", "旗")
+_TOWN_SUFFIXES = ("镇", "乡", "街道")
+
+
+@functools.cache
+def division_names() -> frozenset[str]:
+    """Province, prefecture and county names, full and without their suffix (北京市, 北京)."""
+    try:
+        path = importlib.metadata.distribution("cpca").locate_file("cpca/resources/adcodes.csv")
+        text = path.read_text(encoding="utf-8")
+    except (importlib.metadata.PackageNotFoundError, OSError):
+        logging.getLogger(__name__).warning("cpca is not installed: unknown-place detection uses the tagger only")
+        return frozenset()
+    names: set[str] = set()
+    for row in csv.DictReader(io.StringIO(text)):
+        name = (row.get("name") or "").strip()
+        if len(name) < 3:
+            continue  # 城区, 郊区, 矿区: district names that are ordinary words
+        names.add(name)
+        for suffix in _SUFFIXES:
+            # The bare form only for prefecture level and up (北京, 厦门): county stems such as 城关,
+            # 新华 or 和平 are ordinary words too often.
+            code = row.get("adcode", "")
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2 and code[4:6] == "00":
+                names.add(name[: -len(suffix)])
+                break
+    return frozenset(names)
+
+
+class Gazetteer:
+    """Finds place names in a question, on jieba's word boundaries."""
+
+    def __init__(self, names: frozenset[str] | None = None) -> None:
+        self.names = division_names() if names is None else names
+        self._lengths = sorted({len(n) for n in self.names})
+
+    def _may_name_place(self, text: str) -> bool:
+        """A cheap test first: segmenting and tagging cost more than the rest of answering a question."""
+        if any(s in text for s in _TOWN_SUFFIXES):
+            return True
+        return any(text[i : i + n] in self.names for n in self._lengths for i in range(len(text) - n + 1))
+
+    def places_in(self, text: str) -> list[str]:
+        if not self._may_name_place(text):
+            return []
+        import jieba.posseg
+
+        from rag.retrieval.tokenize import _jieba
+
+        _jieba()  # initialised quietly
+        if any(s in text for s in _TOWN_SUFFIXES):
+            words = [(w, f) for w, f in jieba.posseg.lcut(text)]
+        else:
+            words = [(w, "") for w in _jieba().lcut(text)]
+        found: list[str] = []
+        for i, (w, flag) in enumerate(words):
+            if w in self.names:
+                found.append(w)
+            elif i + 1 < len(words) and w + words[i + 1][0] in self.names and words[i + 1][0] in _SUFFIXES:
+                found.append(w + words[i + 1][0])  # jieba split 晋江 | 市
+            elif flag == "ns" and w.endswith(_TOWN_SUFFIXES) and len(w) >= 3:
+                found.append(w)
+        return list(dict.fromkeys(found))

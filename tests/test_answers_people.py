@@ -1,0 +1,78 @@
+"""Answers to questions asked the way people ask them, through the whole pipeline (real Chroma, real
+embedded model, the shipped answer model): paraphrases, follow-ups, summaries, comparisons, arithmetic,
+questions naming no place, and near misses that must be refused."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.base import Turn
+
+MARK = re.compile(r"\[\d+\]")
+
+
+def test_paraphrased_question_is_answered_with_its_citation(pipeline):
+    result = pipeline.ask("德化县给请不起律师的老百姓办了多少件法律援助？")
+    assert not result.refused
+    assert "1332件" in result.answer
+    assert result.citations[0].doc == "dehua-2024"
+
+
+def test_summary_lists_every_point_each_cited(pipeline):
+    result = pipeline.ask("石狮市的报告里承认了哪些不足？")
+    assert not result.refused
+    lines = [ln for ln in result.answer.splitlines() if re.match(r"\d+\. ", ln)]
+    assert len(lines) == 3, result.answer  # the 存在问题 paragraph's 一是/二是/三是, not only the first
+    for key, line in zip(("法治意识", "行政执法质量", "基层法治工作能力"), lines, strict=True):
+        assert key in line and MARK.search(line)
+
+
+def test_plans_come_from_the_next_year_section(pipeline):
+    result = pipeline.ask("鲤城区明年打算干啥？")
+    assert not result.refused
+    assert "依法治区" in result.answer or "习近平法治思想" in result.answer
+    assert all("2025年工作思路" in c.section for c in result.citations)
+
+
+def test_follow_up_with_a_pronoun_keeps_place_and_topic(pipeline):
+    history = [Turn("user", "虎邱镇请的法律顾问是谁？"), Turn("assistant", "福建铭群律师事务所李雪萍律师[1]")]
+    result = pipeline.ask("她审了多少份合同？", history=history)
+    assert not result.refused and "90件" in result.answer
+    assert result.citations[0].doc == "huqiu-2024"
+
+
+def test_follow_up_changing_the_place_is_shown_as_understood(pipeline):
+    history = [Turn("user", "德化县2024年办了多少件法律援助案件？"), Turn("assistant", "1332件[1]")]
+    result = pipeline.ask("那鲤城区呢？", history=history)
+    assert result.rewritten_question == "鲤城区2024年办了多少件法律援助案件？"
+    assert "283件" in result.answer
+
+
+def test_comparison_gives_one_line_per_place_and_works_out_the_sum(pipeline):
+    result = pipeline.ask("鲤城区和德化县的法律援助案件加起来一共多少件？")
+    assert not result.refused
+    assert re.search(r"^鲤城区：.*283件", result.answer, re.M) and re.search(r"^德化县：.*1332件", result.answer, re.M)
+    assert "283+1332=1615件" in result.answer or "1332+283=1615件" in result.answer
+
+
+def test_question_naming_no_place_names_the_report(pipeline):
+    result = pipeline.ask("哪里给执法人员配了移动执法终端？")
+    assert not result.refused
+    assert "虎邱镇" in result.answer and result.citations[0].doc == "huqiu-2024"
+
+
+def test_year_no_report_covers_is_refused(pipeline):
+    result = pipeline.ask("安溪县2025年新收了多少件行政复议申请？")
+    assert result.refused
+    assert "2025年" in result.answer
+
+
+def test_place_outside_the_corpus_is_refused_and_named(pipeline):
+    result = pipeline.ask("晋江市的法律顾问是谁？")
+    assert result.refused and "晋江市" in result.answer
+
+
+def test_ordinary_words_ending_in_county_are_not_places(pipeline):
+    result = pipeline.ask("除了县里通办，他们还跟哪些邻近的县搞跨县办理？")
+    assert "不包括" not in result.answer  # never "the reports do not cover 除了县"
+    assert result.gate["unknown_place"] == 0.0

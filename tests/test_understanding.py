@@ -1,0 +1,91 @@
+"""Reading questions the way people ask them: follow-ups, question kinds, real place names, figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.base import Turn
+from rag.answer.conversation import resolve_follow_up
+from rag.answer.intent import read_intent
+from rag.answer.numbers import difference, figure_near, figures, total
+from rag.retrieval.gazetteer import Gazetteer
+from rag.retrieval.scope import DocPlaces, ScopeResolver
+
+DOCS = [
+    DocPlaces("shishi-2024", ["福建省", "泉州市", "石狮市"], 2024),
+    DocPlaces("anxi-2023", ["福建省", "泉州市", "安溪县"], 2023),
+    DocPlaces("huqiu-2024", ["福建省", "泉州市", "安溪县", "虎邱镇"], 2024),
+    DocPlaces("dehua-2024", ["福建省", "泉州市", "德化县"], 2024),
+    DocPlaces("licheng-2024", ["福建省", "泉州市", "鲤城区"], 2024),
+]
+
+
+@pytest.fixture(scope="module")
+def resolver() -> ScopeResolver:
+    mentioned = {"北京市", "北京", "永春"}
+    return ScopeResolver(DOCS, gazetteer=Gazetteer(), mentioned=lambda w: w in mentioned)
+
+
+def _h(*turns: str) -> list[Turn]:
+    return [Turn("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns)]
+
+
+@pytest.mark.parametrize(("history", "question", "expected", "searched"), [
+    (("石狮市办了多少件法律援助案件？", "……"), "那安溪县呢？", "安溪县办了多少件法律援助案件？", None),
+    (("石狮市2024年新收了多少件行政复议案件？", "……"), "2023年呢？", "石狮市2023年新收了多少件行政复议案件？", None),
+    (("虎邱镇的法律顾问是谁？", "福建铭群律师事务所李雪萍律师[1]"), "她审了多少份合同？", "虎邱镇审了多少份合同？", "法律顾问"),
+    (("德化县的政务服务怎么样？", "……"), "群众满意率呢？", "德化县群众满意率？", None),
+    (("鲤城区2024年信访总量是多少？", "……"), "比上一年少了多少？", "鲤城区2024年信访总量比上一年少了多少？", None),
+    (("安溪县的行政复议情况？", "……", "那虎邱镇呢？", "……"), "该镇聘了哪家律所？", "虎邱镇聘了哪家律所？", None),
+])
+def test_follow_ups_resolve_against_the_conversation(resolver, history, question, expected, searched):
+    got = resolve_follow_up(question, _h(*history), resolver)
+    assert got.standalone == expected
+    if searched:
+        assert searched in got.search
+
+
+def test_a_new_question_is_not_bent_into_a_follow_up(resolver):
+    history = _h("石狮市办了多少件法律援助案件？", "……")
+    for q in ("哪个地方的法律援助案件最多？", "德化县的文号是什么？"):
+        assert resolve_follow_up(q, history, resolver).standalone == q
+
+
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("除了县里通办，他们还跟哪些邻近的县搞跨县办理？", []),
+    ("乘用车市场今年怎么样？", []),
+    ("什么时期的市场最活跃？", []),
+    ("城区的执法队伍有多少人？", []),
+    ("晋江市的法律顾问是谁？", ["晋江市"]),
+    ("厦门2024年的行政复议案件多少件？", ["厦门"]),
+    ("北京市的情况呢？", []),  # named in the corpus text: not unknown
+    ("石狮市和晋江市的执法案件各多少？", ["晋江市"]),
+])
+def test_only_real_places_outside_the_corpus_are_unknown(resolver, question, unknown):
+    assert resolver.resolve(question).unknown_places == unknown
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("德化给请不起律师的人办了多少援助案子", "number"),
+    ("虎邱镇请的哪家律所", "name"),
+    ("石狮市的报告里承认了哪些不足？", "summary"),
+    ("鲤城区明年打算干啥？", "summary"),
+    ("五个地方里哪个政务服务最有特色？", "compare"),
+    ("安溪和石狮的志愿者加起来有多少人", "sum"),
+    ("比上一年少了多少？", "diff"),
+])
+def test_question_kinds(question, kind):
+    intent = read_intent(question)
+    assert getattr(intent, kind), intent
+
+
+def test_figures_and_arithmetic_show_their_working():
+    s = "2024年累计办理法律援助案件1332件，线上线下提供免费法律咨询2116人次。"
+    assert [f.text for f in figures(s)] == ["1332件", "2116人次"]
+    assert figure_near(s, ["法律援助"]).text == "1332件"
+    assert figure_near(s, ["法律咨询"]).text == "2116人次"
+    a, b = figures("排查矛盾纠纷1825件，成功调解1821件")
+    assert difference(a, b) == "1825−1821=4件"
+    assert total([a, b]) == "1825+1821=3646件"
+    p, q = figures("败诉率9.26%，相比2022年的败诉率（11.98%）")
+    assert difference(p, q) == "11.98−9.26=2.72个百分点"
