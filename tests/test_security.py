@@ -169,6 +169,8 @@ def test_a_50mb_body_is_refused_on_gradio_routes_too(base, chunked):
 ALLOWED = {
     ("GET", "/"), ("GET", "/embed"), ("GET", "/embed/"), ("GET", "/widget.js"),
     ("GET", "/api/health"), ("GET", "/api/docs"), ("POST", "/api/ask"),
+    # rag.web.clients: the source view citation links open, answer votes, the widget's may-I-embed check.
+    ("GET", "/source"), ("GET", "/widget/check"), ("POST", "/api/feedback"),
     *{(m, p + r) for p in ("", "/embed") for m, r in (
         ("GET", "/config"), ("GET", "/theme.css"), ("GET", "/favicon.ico"), ("GET", "/assets/{path:path}"),
         ("GET", "/static/{path:path}"), ("GET", "/gradio_api/heartbeat/{session_hash}"),
@@ -198,34 +200,49 @@ def _sample(path: str, secret: str) -> str:
     return re.sub(r"\{(\w+)(:path)?\}", lambda m: secret.lstrip("/") if m.group(2) else "x", path)
 
 
-def test_every_route_is_allow_listed_or_refuses_anonymous_use(pipeline, secrets):
+#: Anonymous even with RAG_API_KEYS set: what every page needs to render, and monitoring.
+OPEN_WITH_KEYS = {
+    ("GET", "/widget.js"), ("GET", "/api/health"),
+    *{(m, p + r) for p in ("", "/embed") for m, r in (
+        ("GET", "/theme.css"), ("GET", "/favicon.ico"), ("GET", "/assets/{path:path}"),
+        ("GET", "/static/{path:path}"))},
+}
+#: The ask surfaces mounted by rag.web.clients: open without keys (rate-limited), keyed with them.
+ASK_PREFIXES = ("/v1/", "/mcp")
+
+
+@pytest.mark.parametrize("keys", [False, True], ids=["no-keys", "api-keys"])
+def test_every_route_is_allow_listed_or_refuses_anonymous_use(pipeline, secrets, keys):
     from rag.web.server import create_app
 
-    settings = server_settings(pipeline)
+    settings = server_settings(pipeline, api_keys=KEYS[:1] if keys else [])
     routes = sorted(set(walk_routes(create_app(pipeline, settings).routes)))
     assert len(routes) > 100, "Gradio's routes are part of the walk"
     assert ("POST", "/gradio_api/upload") in routes and ("GET", "/gradio_api/file={path_or_url:path}") in routes
+    allowed = OPEN_WITH_KEYS if keys else ALLOWED
     markers = list(secrets.values())
     refused = []
     with app_server(pipeline, settings) as url:
         for method, path in routes:
-            if (method if method != "HEAD" else "GET", path) in ALLOWED:
-                continue
-            target = _sample(path, "/etc/passwd")
-            if method == "WEBSOCKET":
+            if (method if method != "HEAD" else "GET", path) in allowed or method == "WEBSOCKET":
                 continue  # no websocket route is served: the guard closes every handshake
+            if not keys and path.startswith(ASK_PREFIXES):
+                continue  # open by configuration, like /api/ask
+            target = _sample(path, "/etc/passwd")
             status, _, body = _raw(url, method, target, b"{}" if method == "POST" else None,
                                    {"Content-Type": "application/json"})
             assert status in (401, 403, 404, 405), (method, path, status, body[:200])
             assert not any(m in body for m in markers), (method, path)
             refused.append((method, path))
-        for method, path in ALLOWED:  # and the allowed ones answer
-            if "{" in path or method == "POST":
+        for method, path in allowed:  # and the allowed ones answer
+            if "{" in path or method == "POST" or path == "/source":  # /source needs a chunk id
                 continue
             status = _raw(url, method, path)[0]
             assert status < 500 and status not in (401, 403, 404, 405), (path, status)  # reaches its handler
     assert ("GET", "/openapi.json") in refused and ("GET", "/gradio_api/info") in refused
-    print(f"route walk: {len(routes)} routes, {len(refused)} refused to anonymous use")
+    if keys:
+        assert ("POST", "/v1/chat/completions") in refused and ("GET", "/") in refused
+    print(f"route walk ({'keys' if keys else 'no keys'}): {len(routes)} routes, {len(refused)} refused")
 
 
 def test_api_takes_only_json(base):
