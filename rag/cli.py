@@ -46,8 +46,10 @@ def cmd_ingest(args, settings: Settings) -> int:
     pipe = _pipeline(settings)
     bar, update = _progress_bar()
     paths = [Path(p) for p in args.paths] or None
-    report = pipe.ingest(paths, progress=update)
-    bar.close()
+    try:
+        report = pipe.ingest(paths, progress=update)
+    finally:
+        bar.close()  # an error message then starts on its own line
     total = sum(d["chunks"] for d in pipe.documents())
     print(report.summary())
     print(f"index: {len(pipe.documents())} documents, {total} chunks in {pipe.store.where} ({pipe.store.name})")

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     max_connections_per_client: int = Field(100, ge=1)
 
     # Ingest limits against archive bombs and runaway files
-    max_unpacked_mb: float = Field(100.0, gt=0, description="Decompressed size cap of DOCX/ODT/OFD archives")
+    max_unpacked_mb: float = Field(10.0, gt=0, description="Cap on the XML a DOCX/ODT/OFD archive unpacks to")
     ingest_file_timeout_s: float = Field(300.0, gt=0, description="Embedding time per file before it is cut short")
 
     @field_validator("api_keys", "ask_paths", mode="before")

@@ -27,6 +27,8 @@ def _isolated_env():
 
 
 def make_settings(index_dir: Path, **overrides) -> Settings:
+    # Tests ask far more often than a person: no rate limit unless a test sets one (tests/test_security.py).
+    overrides.setdefault("rate_limit_per_minute", 0)
     return Settings(_env_file=None, index_dir=index_dir, data_dir=overrides.pop("data_dir", REPORTS), **overrides)
 
 

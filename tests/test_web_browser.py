@@ -381,3 +381,36 @@ def test_widget_behind_a_path_prefix(pipeline, site, site_dir, browser):
             expect(ask(v.page, LAWYER_Q).locator(".rag-answer")).to_contain_text("福建铭群律师事务所")
         finally:
             v.context.close()
+
+
+def test_widget_with_a_key_when_api_keys_are_set(pipeline, site, site_dir, browser):
+    """RAG_API_KEYS set: the widget's data-key opens the chat (a cookie after the first load); the same page
+    without the key gets no chat, and the chat's own requests are refused without the cookie."""
+    from playwright.sync_api import expect
+
+    settings = server_settings(pipeline, allowed_origins=[site], api_keys=["widget-key"])
+    with app_server(pipeline, settings) as url:
+        page_html = (REPO / "examples" / "intranet.html").read_text(encoding="utf-8")
+        tag = '<script src="http://127.0.0.1:7860/widget.js"></script>'
+        (site_dir / "keyed.html").write_text(
+            page_html.replace(tag, f'<script src="{url}/widget.js" data-key="widget-key"></script>'), encoding="utf-8")
+        (site_dir / "keyless.html").write_text(page_html.replace("http://127.0.0.1:7860", url), encoding="utf-8")
+        v = Visit(browser)
+        try:
+            v.page.goto(site + "/keyed.html")
+            v.page.locator("#rag-widget .btn").click()
+            answer = ask(v.page.frame_locator("#rag-widget iframe"), LAWYER_Q)
+            expect(answer.locator(".rag-answer")).to_contain_text("福建铭群律师事务所")
+            assert not any("key=widget-key" in u for u in v.requests if "/gradio_api/" in u)
+        finally:
+            v.context.close()
+        v = Visit(browser)
+        try:
+            v.page.goto(site + "/keyless.html")
+            v.page.locator("#rag-widget .btn").click()
+            expect(v.page.locator("#rag-widget iframe")).to_be_attached()
+            v.page.wait_for_timeout(1500)
+            assert v.page.frame_locator("#rag-widget iframe").locator("#rag-input").count() == 0
+            assert any(f.startswith("401 ") for f in v.failed), v.failed
+        finally:
+            v.context.close()

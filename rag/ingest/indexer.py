@@ -69,7 +69,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]], 
                     continue
                 if (f.is_symlink() or f.is_file()) and not _is_under(f, root):
                     # A link in the data folder to /etc/passwd or another folder is not a report.
-                    skipped.append((str(f), "symbolic link to a file outside the data folder: not followed"))
+                    skipped.append((str(f), "symbolic link pointing outside the data folder: not followed"))
                     continue
                 if not f.is_file():
                     continue

@@ -81,6 +81,14 @@ def _matches(token: str | None, secrets: Iterable[str]) -> str | None:
     return found
 
 
+def _plain(secret: object) -> str:
+    """A SecretStr's value (settings copied with ``model_copy(update=...)`` may hold plain strings)."""
+    if secret is None:
+        return ""
+    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
+    return str(value).strip()
+
+
 def client_id(scope: Scope) -> str:
     """The rate-limit identity: the API key's hash when one was accepted, else the client address."""
     key = scope.get("rag.api_key")
@@ -95,9 +103,9 @@ class Access:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.keys = [k.get_secret_value() for k in settings.api_keys if k.get_secret_value()]
+        self.keys = [k for k in map(_plain, settings.api_keys) if k]
         self.cookies = {cookie_value(k): k for k in self.keys}
-        self.admin = settings.admin_token.get_secret_value() if settings.admin_token else None
+        self.admin = _plain(settings.admin_token) or None
         self.api_paths = tuple(p for p in settings.ask_paths if "gradio_api" not in p) + API_PATHS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

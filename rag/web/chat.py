@@ -52,7 +52,7 @@ def respond(pipeline: Pipeline, question: str, chat: list[Message], turns: list[
         chat[-1] = {"role": "assistant", "content": render.error(str(exc))}
         yield chat, turns
     except StoreUnavailable as exc:
-        log.warning("chat: vector store unavailable", exc_info=True)
+        log.warning("chat: %s", exc)  # the message says what is wrong; a traceback adds nothing
         chat[-1] = {"role": "assistant", "content": render.error(messages.store_error(exc))}
         yield chat, turns
     except Exception:
@@ -70,6 +70,6 @@ def safe_documents(pipeline: Pipeline) -> list[dict[str, Any]] | None:
     """The indexed reports, or None when the store cannot be reached."""
     try:
         return pipeline.documents()
-    except StoreUnavailable:
-        log.warning("documents: vector store unavailable", exc_info=True)
+    except StoreUnavailable as exc:
+        log.warning("documents: %s", exc)
         return None
