@@ -5,9 +5,8 @@
 2. Sentence model: logistic regression of "this sentence holds a gold evidence span" on its features.
 3. Questions are asked again with the new ranker; gate model: logistic regression of "this part's
    answer is right" (answerable and holding the gold facts; any answer to an unanswerable is wrong).
-4. Thresholds: the refusal threshold maximises balanced accuracy (right answers among answerable, refusals
-   among unanswerable) on dev; above the answer threshold the answered parts are right at least
-   ``target_precision`` of the time, below it answers carry a caution.
+4. Thresholds (``_thresholds``): refuse below the p under which at most 5 % of any dev file's answerable
+   questions fall; answer without a caution above the threshold of best balanced accuracy.
 
 Only dev items are read. The model is written to ``rag/answer/answer_model.json`` (or ``--model-out``).
 """
@@ -126,27 +125,33 @@ def _question_probs(observed: list[Observed], gate: Logistic) -> list[float]:
     return out
 
 
-def _thresholds(observed: list[Observed], probs: list[float], target_precision: float) -> tuple[float, float, dict]:
-    correct = [all(contains(ob.answer, m) for m in ob.item.must_contain) if ob.item.answerable else False
-               for ob in observed]
+def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
+                max_false_refusal: float = 0.05) -> tuple[float, float, dict]:
+    """(answer threshold, refusal threshold, stats).
+
+    Refusal: the highest p below which at most ``max_false_refusal`` of the answerable questions of every
+    dev file fall — a user asking in their own words must rarely be told "not in the reports" when it
+    is. Answer without a caution: the threshold of best balanced accuracy (answerable answered,
+    unanswerable refused) over all dev questions; between the two, answers carry a caution.
+    """
     answerable = [ob.item.answerable for ob in observed]
+    grid = [float(t) for t in np.linspace(0.02, 0.98, 97)]
+    weak = 0.98
+    for g in sorted(set(groups)):
+        rows = [(p, a) for p, a, gg in zip(probs, answerable, groups, strict=True) if gg == g]
+        n = sum(a for _, a in rows) or 1
+        ok = [t for t in grid if sum(1 for p, a in rows if a and p < t) / n <= max_false_refusal]
+        weak = min(weak, max(ok, default=grid[0]))
     n_a = sum(answerable) or 1
     n_u = (len(observed) - sum(answerable)) or 1
-    best = (-1.0, 0.5)
-    for t in np.linspace(0.02, 0.98, 97):
+    best = (-1.0, weak)
+    for t in grid:
         kept = sum(1 for p, a in zip(probs, answerable, strict=True) if a and p >= t)
         refused = sum(1 for p, a in zip(probs, answerable, strict=True) if not a and p < t)
-        score = 0.5 * (kept / n_a + refused / n_u)  # balanced accuracy of answer-vs-refuse
+        score = 0.5 * (kept / n_a + refused / n_u)
         if score > best[0] + 1e-9:
-            best = (score, float(t))
-    weak = best[1]
-    answer = weak
-    for t in np.linspace(weak, 0.98, 97):
-        sel = [c for p, c in zip(probs, correct, strict=True) if p >= t]
-        if sel and sum(sel) / len(sel) >= target_precision:
-            answer = float(t)
-            break
-    return answer, weak, {"balanced_accuracy": round(best[0], 4)}
+            best = (score, t)
+    return max(best[1], weak), weak, {"balanced_accuracy": round(best[0], 4)}
 
 
 def reliability(probs: list[float], outcomes: list[int], bins: int = 10) -> list[dict[str, Any]]:
@@ -162,12 +167,12 @@ def reliability(probs: list[float], outcomes: list[int], bins: int = 10) -> list
     return rows
 
 
-def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = None, c: float = 0.5,
-              target_precision: float = 0.9) -> dict[str, Any]:
+def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = None, c: float = 0.5) -> dict[str, Any]:
     from rag.pipeline import Pipeline
 
     items = [(g, [Turn(role, content) for role, content in g.history])  # type: ignore[arg-type]
              for path in gold_paths for g in load_gold(path, "dev")]
+    groups = [str(path) for path in gold_paths for _ in load_gold(path, "dev")]
     if not items:
         raise SystemExit("no dev items to calibrate on")
     open_gate = settings.model_copy(update={"refusal_threshold": 0.0})
@@ -182,7 +187,7 @@ def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = Non
     gx, gy, _ = _gate_rows(second)
     gate = _fit(gx, gy, GATE_FEATURES, c)
     probs = _question_probs(second, gate)
-    answer_t, weak_t, stats = _thresholds(second, probs, target_precision)
+    answer_t, weak_t, stats = _thresholds(second, probs, groups)
     fitted = AnswerModel(sentence, gate, round(answer_t, 3), round(weak_t, 3),
                          fitted_on=", ".join(f"{p} (dev)" for p in gold_paths))
     target = out or Path(__file__).resolve().parents[1] / "answer" / "answer_model.json"
