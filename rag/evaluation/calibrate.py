@@ -126,32 +126,32 @@ def _question_probs(observed: list[Observed], gate: Logistic) -> list[float]:
 
 
 def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
-                max_false_refusal: float = 0.05) -> tuple[float, float, dict]:
+                tie: float = 0.005) -> tuple[float, float, dict]:
     """(answer threshold, refusal threshold, stats).
 
-    Refusal: the highest p below which at most ``max_false_refusal`` of the answerable questions of every
-    dev file fall — a user asking in their own words must rarely be told "not in the reports" when it
-    is. Answer without a caution: the threshold of best balanced accuracy (answerable answered,
-    unanswerable refused) over all dev questions; between the two, answers carry a caution.
+    Each dev file counts the same (the questions written from the reports' text would otherwise drown
+    the ones asked in people's words): the score of a threshold is the mean over files of the balanced
+    accuracy (answerable questions answered, unanswerable ones refused). Answers are given without a
+    caution above the best threshold; the refusal threshold is the lowest one scoring within ``tie``
+    of the best, so that near-ties are resolved towards answering, with a caution.
     """
     answerable = [ob.item.answerable for ob in observed]
-    grid = [float(t) for t in np.linspace(0.02, 0.98, 97)]
-    weak = 0.98
-    for g in sorted(set(groups)):
-        rows = [(p, a) for p, a, gg in zip(probs, answerable, groups, strict=True) if gg == g]
-        n = sum(a for _, a in rows) or 1
-        ok = [t for t in grid if sum(1 for p, a in rows if a and p < t) / n <= max_false_refusal]
-        weak = min(weak, max(ok, default=grid[0]))
-    n_a = sum(answerable) or 1
-    n_u = (len(observed) - sum(answerable)) or 1
-    best = (-1.0, weak)
+    grid = [round(float(t), 2) for t in np.linspace(0.02, 0.98, 49)]
+    scores = []
     for t in grid:
-        kept = sum(1 for p, a in zip(probs, answerable, strict=True) if a and p >= t)
-        refused = sum(1 for p, a in zip(probs, answerable, strict=True) if not a and p < t)
-        score = 0.5 * (kept / n_a + refused / n_u)
-        if score > best[0] + 1e-9:
-            best = (score, t)
-    return max(best[1], weak), weak, {"balanced_accuracy": round(best[0], 4)}
+        per_file = []
+        for g in sorted(set(groups)):
+            rows = [(p, a) for p, a, gg in zip(probs, answerable, groups, strict=True) if gg == g]
+            n_a = sum(a for _, a in rows) or 1
+            n_u = (len(rows) - sum(a for _, a in rows)) or 1
+            kept = sum(1 for p, a in rows if a and p >= t) / n_a
+            refused = sum(1 for p, a in rows if not a and p < t) / n_u
+            per_file.append(0.5 * (kept + refused))
+        scores.append(float(np.mean(per_file)))
+    best = max(scores)
+    answer = grid[scores.index(best)]
+    weak = min(t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie)
+    return answer, weak, {"balanced_accuracy_mean_over_files": round(best, 4)}
 
 
 def reliability(probs: list[float], outcomes: list[int], bins: int = 10) -> list[dict[str, Any]]:
