@@ -75,8 +75,8 @@ class Settings(BaseSettings):
     dense: bool = True
     place_filter: bool = True
     rrf_k: int = 60
-    dense_weight: float = Field(0.5, ge=0)  # weights of each ranking in the reciprocal-rank fusion
-    lexical_weight: float = Field(0.5, ge=0)  # both fitted on dev by `rag eval --tune-retrieval`
+    dense_weight: float = Field(0.25, ge=0)  # weights of each ranking in the reciprocal-rank fusion
+    lexical_weight: float = Field(1.0, ge=0)  # both fitted on dev (MRR@10) by `rag eval --tune-retrieval`
     # Weight of the best-sentence ranking (sentence vectors made at ingest) in the fusion; 0 turns it off
     sentence_rerank_weight: float = Field(0.0, ge=0)
 

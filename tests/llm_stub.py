@@ -3,7 +3,7 @@
 Modes: "cite" answers with the first sentence of source 1 plus an invalid marker and an unsupported
 sentence; "refuse" says the sources do not hold the answer; "inject" obeys nothing and checks the prompt;
 "error" returns HTTP 500; "slow" sleeps past the client's timeout. A request to condense a follow-up
-(its system prompt asks for 改写) is answered with ``condensed``.
+(its system prompt asks for 可以单独理解的完整问题) is answered with ``condensed``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class StubLLM:
 
     def reply_for(self, body: dict) -> str:
         user = body["messages"][-1]["content"]
-        if "改写" in body["messages"][0]["content"]:
+        if "可以单独理解的完整问题" in body["messages"][0]["content"]:
             return self.condensed or user
         if self.mode == "refuse":
             return "所提供的报告中没有找到相关内容。"

@@ -96,7 +96,7 @@ def test_the_llm_condenses_follow_ups(llm_pipeline, stub):
     history = [Turn("user", "虎邱镇请的法律顾问是谁？"), Turn("assistant", "福建铭群律师事务所李雪萍律师[1]")]
     result = llm_pipeline.ask("她审了几份合同？", history=history)
     stub.condensed = ""
-    condense = next(r for r in stub.requests if "改写" in r["messages"][0]["content"])
+    condense = next(r for r in stub.requests if "可以单独理解的完整问题" in r["messages"][0]["content"])
     assert "虎邱镇请的法律顾问是谁" in condense["messages"][1]["content"]  # the conversation was given
     assert result.rewritten_question == "虎邱镇的法律顾问今年审查了多少件合同？"
     assert result.citations and result.citations[0].doc == "huqiu-2024"

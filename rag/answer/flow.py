@@ -137,6 +137,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
+    if len(parts) > 1:
+        # One line per place: a place's line is given only when sure; otherwise it is said to be missing.
+        gated = [REFUSE if d == WEAK else d for d in gated]
     for p, d in zip(parts, gated, strict=True):
         p.gate = d
     if pipe.answerer.judges_answerability:

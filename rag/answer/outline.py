@@ -18,7 +18,7 @@ from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
-_ITEM = re.compile(r"(?:(?<=[。；：:\n])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
+_ITEM = re.compile(r"(?:(?<=[。；：:\n，,])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
 _INTRO = re.compile(r"[:：]\s*$")
 #: The fixed parts of a 工作报告 after its achievements: a question about the future or about shortcomings
 #: is about that part, whatever its topic words ("石狮以后普法想怎么搞" → 下一步工作计划 > 普法, not the
@@ -81,8 +81,11 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     """The points of the section the question is about, at the heading level the question names."""
     if not ev.sentences:
         return None
-    specific = {t: w for t, w in weights.items() if t not in _GENERIC} or weights
     top = ev.sentences[0].hit
+    # Words of the report's title (法治政府建设) are in every heading's context: they say nothing about
+    # which section is meant.
+    title = top.chunk.title.lower()
+    specific = {t: w for t, w in weights.items() if t not in _GENERIC and t not in title} or weights
     path = top.chunk.section_path
     doc_chunks = [c for c in doc_chunks if c.doc_id == top.chunk.doc_id]
     # The section the question is about: the heading path anywhere in the report that best matches the
@@ -112,7 +115,9 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     scored = []
     for k, sem in zip(keys, sems, strict=True):
         own = 0.15 if list(k) == path[: len(k)] else 0.0
-        scored.append((coverage(specific, " ".join(k).lower()) + own + 5.0 * float(sem), -len(k), k))
+        # A deeper heading must earn its place: 0.25 per level below the first.
+        scored.append((coverage(specific, " ".join(k).lower()) + own + 5.0 * float(sem) - 0.25 * (len(k) - 1),
+                       -len(k), k))
     best = max(scored)
     match = max(best[0], 0.45 if restricted else 0.0)
     if match < 0.45:

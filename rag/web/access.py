@@ -5,13 +5,17 @@ configured by path prefixes, so that any route mounted under those prefixes (the
 - ``RAG_API_KEYS`` unset: the chat and the API are open (rate-limited). Set: the API, ``/v1`` and
   ``/mcp`` need ``Authorization: Bearer <key>``; the chat pages need the key once (``/?key=…`` or the
   widget's ``data-key``), which is exchanged for an HttpOnly cookie that Gradio's own requests carry.
-- ``/admin`` always needs ``Authorization: Bearer <RAG_ADMIN_TOKEN>``; without a token it is off.
+- ``/admin`` always needs ``RAG_ADMIN_TOKEN``, as ``Authorization: Bearer <token>`` or HTTP Basic auth
+  (any user name, the token as password: what the admin page's browser login sends); without a token
+  it is off (404, as if nothing were mounted there). The admin app checks the token again itself.
 - Ask paths are limited per client (the API key when one is given, else the client address) to
   ``rate_limit_per_minute`` per minute and ``rate_limit_burst`` within any 10 seconds.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -65,6 +69,25 @@ def bearer(scope: Scope) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def admin_credential(value: str) -> str | None:
+    """The admin token an ``Authorization`` header offers: ``Bearer <token>`` or Basic ``<user>:<token>``."""
+    scheme, _, rest = (value or "").partition(" ")
+    rest = rest.strip()
+    if scheme.lower() == "bearer":
+        return rest or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(rest, validate=True).partition(b":")[2]
+            return decoded.decode("utf-8") or None
+        except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+            return None
+    return None
+
+
+#: What a refused admin request is told to send: Basic, so that a browser asks for the token itself.
+ADMIN_CHALLENGE = b'Basic realm="rag-admin", charset="UTF-8"'
+
+
 def cookie_value(key: str) -> str:
     """What the chat cookie holds for ``key``: derived from it, so no server-side session is needed."""
     return hmac.new(key.encode(), _COOKIE_SALT, hashlib.sha256).hexdigest()
@@ -81,7 +104,7 @@ def _matches(token: str | None, secrets: Iterable[str]) -> str | None:
     return found
 
 
-def _plain(secret: object) -> str:
+def secret_value(secret: object) -> str:
     """A SecretStr's value (settings copied with ``model_copy(update=...)`` may hold plain strings)."""
     if secret is None:
         return ""
@@ -103,9 +126,9 @@ class Access:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.keys = [k for k in map(_plain, settings.api_keys) if k]
+        self.keys = [k for k in map(secret_value, settings.api_keys) if k]
         self.cookies = {cookie_value(k): k for k in self.keys}
-        self.admin = _plain(settings.admin_token) or None
+        self.admin = secret_value(settings.admin_token) or None
         self.api_paths = tuple(p for p in settings.ask_paths if "gradio_api" not in p) + API_PATHS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,11 +137,12 @@ class Access:
             return
         path = relative_path(scope)
         if under(path, (ADMIN_PREFIX,)):
-            if not self.admin:
-                await json_response(send, 403, {"error": messages.ADMIN_OFF})
+            if not self.admin:  # off: nothing is mounted there (rag.web.clients mounts it only with a token)
+                await json_response(send, 404, {"error": messages.ADMIN_OFF})
                 return
-            if not _matches(bearer(scope), [self.admin]):
-                await json_response(send, 401, {"error": messages.NEED_ADMIN}, [(b"www-authenticate", b"Bearer")])
+            if not _matches(admin_credential(_header(scope, b"authorization") or ""), [self.admin]):
+                await json_response(send, 401, {"error": messages.NEED_ADMIN},
+                                    [(b"www-authenticate", ADMIN_CHALLENGE)])
                 return
             await self.app(scope, receive, send)
             return

@@ -10,8 +10,6 @@ same type and size limits; names are sanitized and files land only directly in t
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import re
 import secrets
@@ -33,6 +31,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rag.ingest.readers import SUPPORTED_SUFFIXES
 from rag.pipeline import Pipeline
 from rag.settings import Settings
+from rag.web import messages
+from rag.web.access import ADMIN_CHALLENGE, admin_credential, secret_value
 from rag.web.limits import BodyLimit
 from vectorstore.base import StoreUnavailable
 
@@ -72,15 +72,7 @@ class AdminAuth:
         self.token = token.encode()
 
     def _allowed(self, header: str) -> bool:
-        scheme, _, value = header.partition(" ")
-        given = b""
-        if scheme.lower() == "bearer":
-            given = value.strip().encode()
-        elif scheme.lower() == "basic":
-            try:
-                given = base64.b64decode(value.strip(), validate=True).partition(b":")[2]
-            except (binascii.Error, ValueError):
-                given = b""
+        given = (admin_credential(header) or "").encode()
         return secrets.compare_digest(given, self.token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,8 +81,8 @@ class AdminAuth:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
         if not self._allowed(headers.get("authorization", "")):
-            response: Response = JSONResponse({"error": "需要管理员口令（RAG_ADMIN_TOKEN）。"}, status_code=401,
-                                              headers={"WWW-Authenticate": 'Basic realm="rag-admin", charset="UTF-8"'})
+            response: Response = JSONResponse({"error": messages.NEED_ADMIN}, status_code=401,
+                                              headers={"WWW-Authenticate": ADMIN_CHALLENGE.decode()})
         elif scope["method"] not in ("GET", "HEAD") and headers.get(CSRF_HEADER) != "1":
             response = JSONResponse({"error": "请求缺少管理页面的标记，已拒绝。"}, status_code=403)
         else:
@@ -151,7 +143,8 @@ def admin_page() -> str:
 
 
 def build_admin(pipeline: Pipeline, settings: Settings) -> FastAPI:
-    assert settings.admin_token is not None
+    if not secret_value(settings.admin_token):
+        raise ValueError("the admin app needs RAG_ADMIN_TOKEN")
     data_dir = settings.data_dir.resolve()
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     jobs = Jobs()
@@ -270,5 +263,5 @@ def build_admin(pipeline: Pipeline, settings: Settings) -> FastAPI:
         return JSONResponse({"ok": True, "job": jobs.submit("reindex", path.name, work)}, status_code=202)
 
     app.add_middleware(BodyLimit, limit=max_bytes + 64 * 1024)
-    app.add_middleware(AdminAuth, token=settings.admin_token.get_secret_value())  # outermost: auth first
+    app.add_middleware(AdminAuth, token=secret_value(settings.admin_token))  # outermost: auth first
     return app

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from rag.settings import Settings
+from rag.web.access import secret_value
 from rag.web.citations_out import SOURCE_PATH
 from rag.web.limits import clean_origins
 
@@ -84,7 +85,7 @@ def add_client_routes(app: FastAPI, pipeline: Pipeline, settings: Settings,
                           include_in_schema=False)
     app.add_api_route(WIDGET_CHECK_PATH, widget_check(clean_origins(settings.allowed_origins)), methods=["GET"],
                       include_in_schema=False)
-    if settings.admin_token is not None and settings.admin_token.get_secret_value():
+    if secret_value(settings.admin_token):  # the same test as rag.web.access: None, "" and blanks mean off
         from rag.web.admin import build_admin
 
         app.add_api_route("/admin", lambda: RedirectResponse("admin/"), methods=["GET"], include_in_schema=False)
