@@ -80,7 +80,12 @@ def test_cli_docs_lists_the_five_reports(pipeline, shipped_index_dir, tmp_path, 
 
 
 def test_cli_docs_on_an_empty_index(tmp_path, monkeypatch, capsys):
+    # An index built from an empty folder lists no documents. (An index never built at all is a clear
+    # error, exit 3: tests/test_security.py::test_missing_index_gives_a_clear_error.)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "no-reports").mkdir()
+    assert rag_main(["--index-dir", str(tmp_path / "empty"), "ingest", str(tmp_path / "no-reports")]) == 0
+    capsys.readouterr()
     assert rag_main(["--index-dir", str(tmp_path / "empty"), "docs", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 

@@ -32,8 +32,14 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
     """The best sentence, plus close runners-up (more of them for list questions), never overlapping."""
     if not sentences:
         return []
+    if foreign:
+        # Across languages word matches say nothing and the small model's similarities lie close: quote
+        # the few sentences within a hair of the closest one, never the rest of the passage.
+        top = max(s.sem for s in sentences)
+        close = sorted((s for s in sentences if s.sem >= top - 0.015), key=lambda s: -s.sem)[:3]
+        return sorted(close, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
     best = sentences[0]
-    limit = 1 if foreign else (4 if intent.list else 3)
+    limit = 4 if intent.list else 3
     margin = 1.5 if intent.list else 1.0  # in logits of the sentence model
     chosen = [best]
     for s in sentences[1:]:

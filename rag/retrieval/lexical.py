@@ -21,13 +21,14 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rag.retrieval.tokenize import tokenize
 from rag.schema import SECTION_SEP, Chunk
-from vectorstore.base import DocRecord
+from vectorstore.base import DocRecord, storage_error
 
 K1, B = 1.2, 0.75
 #: Rowid of a chunk = docno << _SHIFT | ordinal: one document's chunks form one contiguous rowid range,
@@ -112,14 +113,27 @@ class LexicalIndex:
         self._opened = False
 
     # -- connection ------------------------------------------------------------------------------
+    @contextmanager
+    def _clear_errors(self) -> Iterator[None]:
+        """A full or read-only disk becomes the store's clear error (StoreFull, StoreReadOnly), as for
+        the vector store and the embedding cache, not a raw sqlite3 traceback."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            clear = storage_error(exc, str(self.directory))
+            if clear is None:
+                raise
+            raise clear from exc
+
     def _conn(self) -> sqlite3.Connection:
         """One connection per thread (the web server answers in several threads)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            self._open()
-            conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            with self._clear_errors():
+                self._open()
+                conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
 
@@ -153,7 +167,7 @@ class LexicalIndex:
 
     def set_fingerprint(self, fingerprint: str | None) -> None:
         conn = self._conn()
-        with self._write_lock:
+        with self._write_lock, self._clear_errors():
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
 
     def synced_at(self) -> float | None:
@@ -205,7 +219,7 @@ class LexicalIndex:
         removals = list(removals)
         conn = self._conn()
         changed = 0
-        with self._write_lock:
+        with self._write_lock, self._clear_errors():
             conn.execute("BEGIN IMMEDIATE")
             try:
                 current = dict(conn.execute("SELECT doc_id, doc_hash FROM docs").fetchall()) if (
@@ -231,7 +245,8 @@ class LexicalIndex:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (repr(synced_at),))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back itself (a full disk does)
+                    conn.execute("ROLLBACK")
                 raise
         return changed
 
@@ -282,12 +297,17 @@ class LexicalIndex:
     def clear(self) -> None:
         """Forget everything (the next sync rebuilds from the store)."""
         conn = self._conn()
-        with self._write_lock:
+        with self._write_lock, self._clear_errors():
             conn.execute("BEGIN IMMEDIATE")
-            for table in ("docs", "chunks", "vocab", "meta"):
-                conn.execute(f"DELETE FROM {table}")
-            conn.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
-            conn.execute("COMMIT")
+            try:
+                for table in ("docs", "chunks", "vocab", "meta"):
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     # -- querying --------------------------------------------------------------------------------
     def search(self, query: str, k: int, doc_ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
