@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from rag.pipeline import Pipeline
 
 
+#: An outline whose heading matches the question at least this well (words, meaning, or the report's
+#: plans/problems part asked for) is taken as the answer's source.
+OUTLINE_SURE = 0.45
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
 _EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]")
@@ -112,8 +115,14 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline
-        score_answerability(ev, model, year_miss=bool(_missed_years(scope, ev)),
-                            place_miss=bool(scope.unknown_places) and not label)
+        missed = bool(_missed_years(scope, ev))
+        place_miss = bool(scope.unknown_places) and not label
+        score_answerability(ev, model, year_miss=missed, place_miss=place_miss)
+        if ev.kind == "outline" and ev.features.get("outline_match", 0.0) >= OUTLINE_SURE and not missed \
+                and not place_miss:
+            # The report's own section answers a summary question by construction (its points are
+            # listed, each cited); the sentence-level signals the gate reads say little about a list.
+            ev.p_answer = max(ev.p_answer, model.answer_threshold)
         return Part(label, standalone, ev, intent)
 
     def observe(part: Part) -> Part:
