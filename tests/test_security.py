@@ -171,6 +171,8 @@ ALLOWED = {
     ("GET", "/api/health"), ("GET", "/api/docs"), ("POST", "/api/ask"),
     # rag.web.clients: the source view citation links open, answer votes, the widget's may-I-embed check.
     ("GET", "/source"), ("GET", "/widget/check"), ("POST", "/api/feedback"),
+    # Page citations: the original page of an indexed PDF, by document id (rag.web.api, never a path).
+    ("GET", "/api/page/{doc_id}/{page}.png"),
     *{(m, p + r) for p in ("", "/embed") for m, r in (
         ("GET", "/config"), ("GET", "/theme.css"), ("GET", "/favicon.ico"), ("GET", "/assets/{path:path}"),
         ("GET", "/static/{path:path}"), ("GET", "/gradio_api/heartbeat/{session_hash}"),
@@ -203,6 +205,7 @@ def _sample(path: str, secret: str) -> str:
 #: Anonymous even with RAG_API_KEYS set: what every page needs to render, and monitoring.
 OPEN_WITH_KEYS = {
     ("GET", "/widget.js"), ("GET", "/api/health"),
+    ("GET", "/widget/check"),  # asked by widget.js before it frames the chat; says only whether the origin may embed
     *{(m, p + r) for p in ("", "/embed") for m, r in (
         ("GET", "/theme.css"), ("GET", "/favicon.ico"), ("GET", "/assets/{path:path}"),
         ("GET", "/static/{path:path}"))},

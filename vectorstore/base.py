@@ -26,6 +26,23 @@ class IndexMissing(StoreUnavailable):
 
 _READ_ONLY = ("readonly database", "read-only file system", "permission denied", "attempt to write a readonly")
 _FULL = ("disk is full", "no space left", "file too large", "disk quota")
+#: SQLite says only "disk I/O error" when a WAL file's shared memory cannot grow on a full disk.
+_IO = ("disk i/o error",)
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(where: str) -> bool:
+    """Whether the disk holding ``where`` (or its nearest existing folder) has under 1 MiB free."""
+    import shutil
+    from pathlib import Path
+
+    path = Path(where)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def storage_error(exc: BaseException, where: str) -> StoreUnavailable | None:
@@ -40,7 +57,8 @@ def storage_error(exc: BaseException, where: str) -> StoreUnavailable | None:
             f"索引目录不可写：{where}。向量库即使只读取也需要写权限，请把目录改为可写，或复制到可写的位置。"
             f" / The index at {where} is read-only: Chroma needs write access even to read; make the folder"
             f" writable or copy it somewhere writable. ({exc.__class__.__name__}: {str(exc)[:160]})")
-    if code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(m in text for m in _FULL):
+    if code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(m in text for m in _FULL) or (
+            any(m in text for m in _IO) and _nearly_full(where)):
         return StoreFull(
             f"磁盘空间不足，无法写入索引：{where}。请清理磁盘后重新运行 rag ingest，已收录的内容不受影响。"
             f" / The disk holding the index at {where} is full: free space and run `rag ingest` again; what"

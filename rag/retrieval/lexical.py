@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
     text TEXT NOT NULL, section TEXT NOT NULL, start INTEGER, "end" INTEGER, title TEXT, year INTEGER,
-    terms TEXT NOT NULL, length INTEGER NOT NULL);
+    terms TEXT NOT NULL, length INTEGER NOT NULL, page INTEGER, page_marks TEXT, source_type TEXT);
 CREATE TABLE IF NOT EXISTS vocab (term TEXT PRIMARY KEY, id INTEGER UNIQUE NOT NULL, df INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
@@ -82,14 +82,19 @@ class ChunkView:
         return (_chunk(r) for r in rows)
 
 
-_COLS = 'doc_id, ordinal, text, section, start, "end", title, year'
+_COLS = 'doc_id, ordinal, text, section, start, "end", title, year, page, page_marks, source_type'
+#: Columns a file written by an older version lacks; such a file is emptied and rebuilt from the store.
+_NEEDED = {"page", "page_marks", "source_type"}
 
 
 def _chunk(row: tuple) -> Chunk:
-    doc_id, ordinal, text, section, start, end, title, year = row[:8]
+    doc_id, ordinal, text, section, start, end, title, year, page, marks, source_type = row[:11]
     return Chunk(doc_id=doc_id, ordinal=ordinal, text=text,
                  section_path=section.split(SECTION_SEP) if section else [], start=start or 0, end=end or 0,
-                 title=title or "", year=year or None)
+                 title=title or "", year=year or None, page=page or None,
+                 page_marks=[(int(o), int(p)) for o, _, p in (m.partition(":") for m in (marks or "").split(";"))
+                             if p],
+                 source_type=source_type or "")
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -150,6 +155,11 @@ class LexicalIndex:
         conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
+            if columns and _NEEDED - columns:
+                # Written before chunks kept their pages: start empty; the next sync rebuilds it from the store.
+                conn.executescript("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS docs;"
+                                   " DROP TABLE IF EXISTS vocab; DROP TABLE IF EXISTS meta;")
             conn.executescript(_SCHEMA)
         finally:
             conn.close()
@@ -276,8 +286,9 @@ class LexicalIndex:
         for c, ts in zip(update.chunks, terms, strict=True):
             df.update(set(ts))
             rows.append(((docno << _SHIFT) | c.ordinal, c.id, c.doc_id, c.ordinal, c.text, c.section, c.start,
-                         c.end, c.title, c.year or 0, " ".join(f"t{ids[t]}" for t in ts), len(ts)))
-        conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                         c.end, c.title, c.year or 0, " ".join(f"t{ids[t]}" for t in ts), len(ts), c.page or 0,
+                         ";".join(f"{o}:{p}" for o, p in c.page_marks), c.source_type))
+        conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         conn.executemany("INSERT INTO fts (rowid, terms) VALUES (?, ?)", [(r[0], r[10]) for r in rows])
         conn.executemany("UPDATE vocab SET df = df + ? WHERE term = ?", [(v, t) for t, v in df.items()])
 
@@ -335,24 +346,24 @@ class LexicalIndex:
                 rowids = self._candidates(conn, list(weights), dfs, n, max(10 * k, 200))
             if not rowids:
                 return []
-            rows = _lookup(conn, f"SELECT rowid, {_COLS}, terms, length FROM chunks WHERE rowid IN ({{}})",
+            rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
                            rowids, key=False)
         finally:
             conn.execute("COMMIT")
         scored = []
         needles = [(f" t{i} ", w) for i, w in weights.items()]
         for row in rows:
-            terms = " " + row[9].replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
-            norm = K1 * (1 - B + B * row[10] / avgdl)
+            terms = " " + row[1].replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
+            norm = K1 * (1 - B + B * row[2] / avgdl)
             s = 0.0
             for needle, w in needles:
                 tf = terms.count(needle)  # term ids are space-separated: a C-level count, no parsing
                 if tf:
                     s += w * tf / (tf + norm)
             if s > 0:
-                scored.append((s, row[1], row[2], row))
+                scored.append((s, row[3], row[4], row))  # doc_id, ordinal: ties in a stable order
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
-        return [(_chunk(r[1:]), float(s)) for s, _, _, r in scored[:k]]
+        return [(_chunk(r[3:]), float(s)) for s, _, _, r in scored[:k]]
 
     def _scoped_candidates(self, conn: sqlite3.Connection, ids: list[int], doc_ids: list[str]) -> list[int]:
         docnos = [r[0] for r in _lookup(conn, "SELECT docno FROM docs WHERE doc_id IN ({})",

@@ -41,7 +41,9 @@ _STATIC = ("/assets/", "/static/", "/embed/assets/", "/embed/static/")
 _STATIC_FILES = ("/theme.css", "/embed/theme.css", "/favicon.ico", "/embed/favicon.ico", "/widget.js")
 #: API routes beyond the ask paths that need a key when keys are set.
 API_PATHS = ("/api/docs",)
-OPEN_PATHS = ("/api/health",)
+#: Open even with keys: monitoring, and the widget's may-I-embed check, which widget.js asks before it
+#: frames the chat (and so before the key is exchanged); it answers only whether the page's origin is allowed.
+OPEN_PATHS = ("/api/health", "/widget/check")
 ADMIN_PREFIX = "/admin"
 
 

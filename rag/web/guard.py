@@ -52,6 +52,9 @@ RULES: tuple[Rule, ...] = (
     _rule("POST", _PAGE + r"/gradio_api/queue/join"),
     _rule("POST OPTIONS", r"/api/ask"),
     _rule("GET HEAD OPTIONS", r"/api/(?:health|docs)"),
+    # Page citations (formats): the original PDF page of an indexed report, by document id and page number;
+    # the handler serves only indexed PDFs' own pages, never a path.
+    _rule("GET HEAD", r"/api/page/[^/]{1,200}/[0-9]{1,6}\.png"),
     # Client integrations (rag.web.clients): the source view that citation links open, answer votes,
     # and the widget's may-I-embed check. Anonymous by design; they read and write nothing else.
     _rule("GET HEAD", r"/source|/widget/check"),
