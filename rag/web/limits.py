@@ -45,7 +45,7 @@ class BodyLimit:
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            await self._reject(send)
+            await self._reject(send, scope)
             return
         chunks: list[bytes] = []
         size = 0
@@ -56,7 +56,7 @@ class BodyLimit:
             body = message.get("body", b"")
             size += len(body)
             if size > self.limit:
-                await self._reject(send)
+                await self._reject(send, scope)
                 return
             chunks.append(body)
             if not message.get("more_body"):
@@ -72,9 +72,16 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send) -> None:
-        await json_response(send, 413, {"error": messages.TOO_LARGE.format(limit=self.limit)},
-                            [(b"connection", b"close")])
+    async def _reject(self, send: Send, scope: Scope | None = None) -> None:
+        message = messages.TOO_LARGE.format(limit=self.limit)
+        path = (scope or {}).get("path", "")
+        if path == "/v1" or path.startswith("/v1/") or "/v1/" in path:
+            # OpenAI clients read errors in OpenAI's shape.
+            payload: dict = {"error": {"message": message, "type": "invalid_request_error",
+                                       "code": "request_too_large", "param": None}}
+        else:
+            payload = {"error": message}
+        await json_response(send, 413, payload, [(b"connection", b"close")])
 
 
 async def json_response(send: Send, status: int, payload: dict, headers: list[tuple[bytes, bytes]] | None = None,
