@@ -90,6 +90,14 @@ def write_json(path: Path, data) -> None:
 
 
 # -- vectors ----------------------------------------------------------------------------------------------
+def append_row(path: Path, row: dict) -> None:
+    """One result row appended to a JSON-lines file, and printed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
 def standin_vector(text: str) -> np.ndarray:
     """Deterministic 384-d vector: signed hashing of character unigrams and bigrams, L2-normalised."""
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)

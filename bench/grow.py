@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import OUT, REPO, ChromaServer, bench_pipeline, clean_env, machine, settings_for
+from bench.common import OUT, REPO, ChromaServer, append_row, bench_pipeline, clean_env, machine, settings_for
 from bench.corpus import generate_report
 from bench.query import corpus, index_dir
 
@@ -237,10 +237,7 @@ def main() -> None:
     for n in args.n:
         row = startup(n, args.store) if args.cmd == "startup" else visibility(n, args.store, args.replicas)
         row["machine"] = machine()
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(json.dumps(row, ensure_ascii=False), flush=True)
+        append_row(RESULTS, row)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ store writes and the lexical index). Ingest/raw close to 1 means ingest adds lit
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import OUT, SHIPPED, clean_env, free_port, machine, wait_http
+from bench.common import OUT, SHIPPED, append_row, clean_env, free_port, machine, wait_http
 
 RESULTS = OUT / "remote_ingest.jsonl"
 MODEL = "multilingual-e5-small-q4"
@@ -87,10 +86,7 @@ def main() -> None:
     reports = sorted(SHIPPED.glob("*.txt"))[: args.reports]
     for k in args.servers:
         row = run(k, args.threads, reports)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(json.dumps(row, ensure_ascii=False), flush=True)
+        append_row(RESULTS, row)
 
 
 if __name__ == "__main__":

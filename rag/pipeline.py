@@ -51,6 +51,7 @@ class Pipeline:
         self._built: dict[str, Any] = {}
         self._last_sync = 0.0
         self._catalog: list[dict[str, Any]] = []
+        self._catalog_by_id: dict[str, dict[str, Any]] = {}
         self._catalog_fp: str | None = None
         #: Called with every answer part before the decision (calibration reads the evidence here).
         self.observer: Callable[[Any], None] | None = None
@@ -191,6 +192,7 @@ class Pipeline:
                 # The catalog comes from the lexical index (one row per complete document), not from
                 # reading every chunk's metadata in the store, which grows with the corpus.
                 self._catalog = lexical.documents()
+                self._catalog_by_id = {d["doc_id"]: d for d in self._catalog}
                 self._catalog_fp = lexical.fingerprint or ""
                 retriever.resolver = ScopeResolver(
                     [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog],
@@ -204,6 +206,10 @@ class Pipeline:
     def documents(self) -> list[dict[str, Any]]:
         self._refresh()
         return list(self._catalog)
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        """One indexed report's catalog entry ({} when unknown), without copying the catalog."""
+        return self._catalog_by_id.get(doc_id, {})
 
     # -- questions -----------------------------------------------------------------------------------
     def search(self, question: str, k: int = 10, doc_ids: list[str] | None = None) -> RetrievalResult:

@@ -25,7 +25,7 @@ from rag.pipeline import Pipeline
 from rag.web import messages
 from tests.conftest import REPO, REPORTS, make_settings
 from tests.test_faults import seed_cache
-from tests.web_helpers import app_server, fetch, free_port, server_settings
+from tests.web_helpers import app_server, fetch, free_port, raw_request, server_settings
 
 LAWYER_Q = "虎邱镇聘请了哪家律师事务所担任法律顾问？"
 MARKER = "sec-marker-7f3a9c"
@@ -47,25 +47,6 @@ def base(pipeline) -> Iterator[str]:
         yield url
 
 
-def _raw(base: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-         ) -> tuple[int, dict[str, str], bytes]:
-    import http.client
-
-    host, port = base.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
-    try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            conn.putheader(k, v)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders()
-        if body is not None:
-            conn.send(body)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def _gradio_cache_holds(marker: bytes) -> list[str]:
@@ -104,7 +85,7 @@ def test_filedata_in_the_chat_never_reads_a_file(base, secrets):
                 for body in bodies:
                     payload = {**body, "fn_index": body.get("fn_index", 0), "session_hash": "abc123",
                                "event_data": {"value": _file_payload(path)} if route.endswith("join") else None}
-                    status, _, data = _raw(base, "POST", prefix + route, json.dumps(payload).encode(),
+                    status, _, data = raw_request(base, "POST", prefix + route, json.dumps(payload).encode(),
                                            {"Content-Type": "application/json"})
                     assert status in (400, 404), (route, status, data[:200])
                     assert marker not in data, route
@@ -112,7 +93,7 @@ def test_filedata_in_the_chat_never_reads_a_file(base, secrets):
                         assert json.loads(data)["error"] == messages.TEXT_ONLY
             for fetch_path in (f"/gradio_api/file={path}", f"/file={path}", f"/gradio_api/file{path}",
                                f"/gradio_api/proxy=file://{path}"):
-                status, _, data = _raw(base, "GET", prefix + fetch_path)
+                status, _, data = raw_request(base, "GET", prefix + fetch_path)
                 assert status == 404 and marker not in data, fetch_path
         assert not _gradio_cache_holds(marker), path
 
@@ -124,7 +105,7 @@ def test_uploads_are_refused_and_store_nothing(base):
             f"Content-Type: text/plain\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
     for path in ("/gradio_api/upload", "/embed/gradio_api/upload", "/upload", "/gradio_api/upload?upload_id=x",
                  "/gradio_api/process_recording", "/gradio_api/component_server"):
-        status, _, data = _raw(base, "POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        status, _, data = raw_request(base, "POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         assert status == 404, (path, status, data[:200])
     assert not _gradio_cache_holds(content)
 
@@ -232,7 +213,7 @@ def test_every_route_is_allow_listed_or_refuses_anonymous_use(pipeline, secrets,
             if not keys and path.startswith(ASK_PREFIXES):
                 continue  # open by configuration, like /api/ask
             target = _sample(path, "/etc/passwd")
-            status, _, body = _raw(url, method, target, b"{}" if method == "POST" else None,
+            status, _, body = raw_request(url, method, target, b"{}" if method == "POST" else None,
                                    {"Content-Type": "application/json"})
             assert status in (401, 403, 404, 405), (method, path, status, body[:200])
             assert not any(m in body for m in markers), (method, path)
@@ -240,7 +221,7 @@ def test_every_route_is_allow_listed_or_refuses_anonymous_use(pipeline, secrets,
         for method, path in allowed:  # and the allowed ones answer
             if "{" in path or method == "POST" or path == "/source":  # /source needs a chunk id
                 continue
-            status = _raw(url, method, path)[0]
+            status = raw_request(url, method, path)[0]
             assert status < 500 and status not in (401, 403, 404, 405), (path, status)  # reaches its handler
     assert ("GET", "/openapi.json") in refused and ("GET", "/gradio_api/info") in refused
     if keys:
@@ -252,9 +233,9 @@ def test_api_takes_only_json(base):
     """A cross-site form or text/plain POST (no CORS preflight) is refused before it is read."""
     body = json.dumps({"question": LAWYER_Q}).encode()
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
-        status, _, data = _raw(base, "POST", "/api/ask", body, {"Content-Type": ctype} if ctype else {})
+        status, _, data = raw_request(base, "POST", "/api/ask", body, {"Content-Type": ctype} if ctype else {})
         assert status == 415 and json.loads(data)["error"] == messages.NEED_JSON, ctype
-    status, _, data = _raw(base, "POST", "/api/ask", body, {"Content-Type": "application/json; charset=utf-8"})
+    status, _, data = raw_request(base, "POST", "/api/ask", body, {"Content-Type": "application/json; charset=utf-8"})
     assert status == 200 and "福建铭群律师事务所" in json.loads(data)["answer"]
 
 
@@ -282,31 +263,31 @@ def test_api_keys_guard_the_api_the_chat_and_other_prefixes(keyed):
                  "/embed/gradio_api/queue/join", "/", "/embed/", "/config", "/gradio_api/queue/data"):
         method = "POST" if path in ("/api/ask", "/v1/chat/completions", "/mcp") or "join" in path else "GET"
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {KEYS[0]}"}):
-            status, _, data = _raw(keyed, method, path, ask if method == "POST" else None,
+            status, _, data = raw_request(keyed, method, path, ask if method == "POST" else None,
                                    {"Content-Type": "application/json", **headers})
             assert status == 401 and json.loads(data)["error"] == messages.NEED_KEY, (path, headers)
-    assert _raw(keyed, "GET", "/api/health")[0] == 200  # monitoring stays open
-    assert _raw(keyed, "GET", "/widget.js")[0] == 200
+    assert raw_request(keyed, "GET", "/api/health")[0] == 200  # monitoring stays open
+    assert raw_request(keyed, "GET", "/widget.js")[0] == 200
     # The chat page: the key once in the address, exchanged for an HttpOnly cookie, and dropped from it.
-    status, headers, _ = _raw(keyed, "GET", f"/embed/?key={KEYS[5]}&lang=zh")
+    status, headers, _ = raw_request(keyed, "GET", f"/embed/?key={KEYS[5]}&lang=zh")
     assert status == 303 and headers["location"] == "/embed/?lang=zh"
     cookie = headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and KEYS[5] not in cookie
     jar = {"Cookie": cookie.split(";", 1)[0]}
-    assert _raw(keyed, "GET", "/embed/", headers=jar)[0] == 200
-    assert _raw(keyed, "GET", "/embed/?key=wrong")[0] == 401
+    assert raw_request(keyed, "GET", "/embed/", headers=jar)[0] == 200
+    assert raw_request(keyed, "GET", "/embed/?key=wrong")[0] == 401
     # The cookie opens the chat, not the API.
-    assert _raw(keyed, "POST", "/api/ask", ask, {**jar, "Content-Type": "application/json"})[0] == 401
+    assert raw_request(keyed, "POST", "/api/ask", ask, {**jar, "Content-Type": "application/json"})[0] == 401
 
 
 def test_admin_routes_need_the_admin_token(keyed, pipeline):
     for headers in ({}, _auth(KEYS[0]), _auth("wrong")):
-        status, _, data = _raw(keyed, "POST", "/admin/reindex", b"{}", headers)
+        status, _, data = raw_request(keyed, "POST", "/admin/reindex", b"{}", headers)
         assert status == 401 and json.loads(data)["error"] == messages.NEED_ADMIN
-    status, _, data = _raw(keyed, "POST", "/admin/reindex", b"{}", _auth("admin-secret"))
+    status, _, data = raw_request(keyed, "POST", "/admin/reindex", b"{}", _auth("admin-secret"))
     assert status != 401 and messages.NEED_ADMIN not in data.decode(), (status, data[:200])  # on to the admin app
     with app_server(pipeline, server_settings(pipeline)) as url:  # no token set: admin is off
-        status, _, data = _raw(url, "POST", "/admin/reindex", b"{}", _auth("anything"))
+        status, _, data = raw_request(url, "POST", "/admin/reindex", b"{}", _auth("anything"))
         assert status == 404 and json.loads(data)["error"] == messages.ADMIN_OFF  # off: as if not mounted
 
 
@@ -318,14 +299,14 @@ def test_rate_limits_on_every_ask_path(keyed):
                                 "/v1/chat/completions", "/mcp"), strict=False):
         body = json.dumps(bodies.get(path, {"data": ["你好", None, None, []], "fn_index": 999,
                                             "session_hash": "s"})).encode()
-        first = [_raw(keyed, "POST", path, body, _auth(key))[0] for _ in range(2)]
+        first = [raw_request(keyed, "POST", path, body, _auth(key))[0] for _ in range(2)]
         assert all(s != 429 for s in first), (path, first)
-        status, headers, data = _raw(keyed, "POST", path, body, _auth(key))
+        status, headers, data = raw_request(keyed, "POST", path, body, _auth(key))
         assert status == 429, path
         error = json.loads(data)["error"]
         assert "提问过于频繁" in error and int(headers["retry-after"]) >= 1, error
     # A limited client does not hold others back.
-    assert _raw(keyed, "POST", "/api/ask", json.dumps({"question": "虎邱镇？"}).encode(), _auth(KEYS[5]))[0] == 200
+    assert raw_request(keyed, "POST", "/api/ask", json.dumps({"question": "虎邱镇？"}).encode(), _auth(KEYS[5]))[0] == 200
 
 
 def test_anonymous_clients_are_limited_by_address(pipeline):

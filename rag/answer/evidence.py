@@ -19,6 +19,7 @@ import numpy as np
 from rag.answer import lexicon
 from rag.answer.intent import Intent
 from rag.answer.model import AnswerModel
+from rag.answer.numbers import figure_near
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
@@ -219,8 +220,6 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
     """Does the best evidence hold the answer's kind *about the question's topic*: a figure right after
     its rarest words (法律援助…1332件), a person's name when a person is asked for. Near-miss questions
     ("石狮办了多少法律援助案件" where 石狮 gives no count) find the topic but not the figure."""
-    from rag.answer.numbers import figure_near
-
     out = {"topic_figure": 1.0, "person": 1.0}
     keys = sorted(weights, key=weights.get, reverse=True)[:2]
     if intent.number:

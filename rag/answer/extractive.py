@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
-from rag.answer.evidence import SentenceHit, question_terms
+from rag.answer.evidence import SentenceHit
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import Figure, difference, figure_near, figures, same_unit, total
@@ -143,4 +143,4 @@ def _arithmetic(intent: Intent, picked: list[tuple[Part, Figure | None, int]], p
     return ""
 
 
-__all__ = ["ExtractiveAnswerer", "select_sentences", "question_terms"]
+__all__ = ["ExtractiveAnswerer", "select_sentences"]

@@ -15,7 +15,14 @@ import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.conversation import Resolved, resolve_follow_up
-from rag.answer.evidence import Evidence, SentenceHit, score_answerability, term_weights, years_in
+from rag.answer.evidence import (
+    Evidence,
+    SentenceHit,
+    question_terms,
+    score_answerability,
+    term_weights,
+    years_in,
+)
 from rag.answer.gaps import failed_report_notice
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
@@ -94,12 +101,11 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     finder = pipe.evidence_finder
     lexical = pipe.lexical
     drop = _place_words(scope) + ["报告", "年度"]
-    weights = term_weights([t for t in finder_terms(standalone, drop)])
+    weights = term_weights(question_terms(standalone, drop))
     # A follow-up's meaning includes the previous topic ("他们一共翻了多少本？" is about 执法案卷): the
     # search text carries it, for retrieval and for ranking sentences alike.
     q_vec = _unit(retriever.embed_query(normalize_query(resolved.search)))
     field = asked_field(standalone)
-    catalog = {d["doc_id"]: d for d in pipe.documents()}
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
@@ -130,7 +136,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             pipe.observer(part)
         return part
 
-    groups, labels = _groups(scope, intent, standalone, doc_ids, catalog)
+    groups, labels = _groups(scope, intent, standalone, doc_ids, pipe)
     if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
         parts = []
@@ -162,7 +168,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     if not scope.places and not doc_ids and len(parts) == 1 and answerable:
         top = answerable[0].evidence.sentences[0].hit.chunk if answerable[0].evidence.sentences else None
         if top is not None:
-            answerable[0].source = catalog.get(top.doc_id, {}).get("title") or top.title
+            answerable[0].source = pipe.document(top.doc_id).get("title") or top.title
     best = max(parts, key=lambda p: p.evidence.p_answer)
     result = AnswerResult(
         question=question,
@@ -217,23 +223,18 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     yield result
 
 
-def finder_terms(question: str, drop: list[str]) -> list[str]:
-    from rag.answer.evidence import question_terms
-
-    return question_terms(question, drop)
-
-
 def _groups(scope: Scope, intent: Intent, question: str, doc_ids: list[str] | None,
-            catalog: dict[str, dict]) -> tuple[list[list[str]], list[str]]:
+            pipe: Pipeline) -> tuple[list[list[str]], list[str]]:
     """Document groups answered separately: one per named place, or one per report for "哪个地方最…"."""
     if doc_ids:
         return [doc_ids], [""]
     if len(scope.groups) > 1:
         return scope.groups, scope.places
-    if not scope.places and intent.compare and _EVERY_PLACE.search(question) and len(catalog) > 1:
-        docs = scope.doc_ids or sorted(catalog)
+    if not scope.places and intent.compare and _EVERY_PLACE.search(question):
+        # Only then is the whole catalog needed (a copy per question would grow with the corpus).
+        docs = scope.doc_ids or sorted(d["doc_id"] for d in pipe.documents())
         if 1 < len(docs) <= 12:
-            return [[d] for d in docs], [_place_label(catalog.get(d, {}), d) for d in docs]
+            return [[d] for d in docs], [_place_label(pipe.document(d), d) for d in docs]
     return [scope.doc_ids] if scope.doc_ids else [None], [""]  # type: ignore[list-item]
 
 
