@@ -19,7 +19,7 @@ import numpy as np
 from rag.answer import lexicon
 from rag.answer.intent import Intent
 from rag.answer.model import AnswerModel
-from rag.answer.numbers import figure_near
+from rag.answer.numbers import figure_near, figures
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
@@ -45,6 +45,7 @@ class SentenceHit:
     score: float  # the sentence model's logit; higher is better
     sem: float = 0.0  # cosine similarity to the question (multilingual model)
     typed: float = 1.0  # holds the kind of answer asked for (a number for 多少, a name for 哪家)
+    told: float = 0.0  # share of it the conversation's last answer already said (a follow-up wants news)
 
     @property
     def text(self) -> str:
@@ -126,6 +127,21 @@ def typed_match(intent: Intent, sentence: str) -> float:
     return 0.0
 
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def told_share(sentence: str, told: str) -> float:
+    """Share of a sentence's figures (or, with none, of its character pairs) found in ``told``."""
+    if not told:
+        return 0.0
+    told = told.replace(" ", "")
+    figs = [f.text.replace(" ", "") for f in figures(sentence)]
+    if figs:
+        return sum(f in told for f in figs) / len(figs)
+    grams = {r[i : i + 2] for r in _CJK_RUN.findall(sentence) for i in range(len(r) - 1)}
+    return sum(g in told for g in grams) / len(grams) if grams else 0.0
+
+
 def years_in(text: str) -> set[int]:
     return {int(y) for y in _YEARS.findall(text)}
 
@@ -141,7 +157,10 @@ class EvidenceFinder:
         self.use_synonyms = use_synonyms
 
     def find(self, question: str, q_vec: np.ndarray, hits: list[ScoredChunk], intent: Intent,
-             drop: list[str]) -> Evidence:
+             drop: list[str], told: str = "") -> Evidence:
+        """``told``: the conversation's last answer. A follow-up ("群众满意率呢？", "输了几件？") asks for
+        something that answer did not say, though its search text carries the previous topic and so
+        draws the sentence already quoted."""
         terms = question_terms(question, drop)
         weights = term_weights(terms)
         total = sum(weights.values()) or 1.0
@@ -162,7 +181,7 @@ class EvidenceFinder:
                 # question about next year's plans though the sentence itself does not say "next year".
                 cov = coverage(weights, f"{headings} {folded[s:e]}", self.use_synonyms)
                 cands.append(SentenceHit(hit, rank, s, e, coverage=cov, score=0.0,
-                                         typed=typed_match(intent, text[s:e])))
+                                         typed=typed_match(intent, text[s:e]), told=told_share(text[s:e], told)))
         if not cands:
             return Evidence(hits=hits, terms=terms, foreign=foreign)
         vecs = self.vectors.get([c.text for c in cands])
@@ -187,6 +206,7 @@ class EvidenceFinder:
             "prior": 1.0 / (1 + c.rank), "dense": c.hit.dense or 0.0,
             "heading": 1.0 if _HEADING_ONLY.match(text) and len(text) < 30 else 0.0,
             "short": 1.0 if len(text) < 20 else 0.0,
+            "told": c.told,
         }
 
     @staticmethod

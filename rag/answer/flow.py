@@ -106,13 +106,14 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     # search text carries it, for retrieval and for ranking sentences alike.
     q_vec = _unit(retriever.embed_query(normalize_query(resolved.search)))
     field = asked_field(standalone)
+    told = next((t.content for t in reversed(history) if t.role == "assistant"), "")
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
             ev = metadata_evidence(field, hits, lexical.chunks_of(docs))
             ev.p_answer = 1.0 if ev.sentences else 0.0
             return Part(label, standalone, ev, intent)
-        ev = finder.find(resolved.search, q_vec, hits, intent, drop)
+        ev = finder.find(resolved.search, q_vec, hits, intent, drop, told=told)
         ev.features["outline_match"] = 0.0
         if intent.summary and not intent.name and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id

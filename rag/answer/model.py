@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
-SENTENCE_FEATURES = ("sem", "sem_rel", "lex", "typed", "prior", "dense", "heading", "short")
+SENTENCE_FEATURES = ("sem", "sem_rel", "lex", "typed", "prior", "dense", "heading", "short", "told")
 GATE_FEATURES = (
     "sem1", "sem_rel", "lex1", "lex_max", "chunk_cov", "dense1", "agree", "typed", "focus", "focus_sent",
     "year_miss", "place_miss", "n_terms", "foreign", "topic_figure", "person", "outline_match",
