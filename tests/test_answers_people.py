@@ -76,3 +76,17 @@ def test_ordinary_words_ending_in_county_are_not_places(pipeline):
     result = pipeline.ask("除了县里通办，他们还跟哪些邻近的县搞跨县办理？")
     assert "不包括" not in result.answer  # never "the reports do not cover 除了县"
     assert result.gate["unknown_place"] == 0.0
+
+
+def test_follow_up_is_answered_with_news_not_the_last_answer_again(pipeline):
+    # The search text carries the previous topic (信访, 行政复议), which draws the sentence already
+    # quoted; the follow-up asks for what it did not say.
+    history = [Turn("user", "鲤城区信访事项登记了多少件？"),
+               Turn("assistant", "本年度各级信访机构登记涉及鲤城区群众信访事项1425件，较去年同期下降41.5%；[1]")]
+    result = pipeline.ask("老百姓对处理结果满意吗？", history=history)
+    assert not result.refused
+    assert result.answer.split("[1]")[0].endswith("95.22%，一次性办结率98.92%。"), result.answer
+    history = [Turn("user", "德化县行政复议办了多少件？"), Turn("assistant", "2024年全县办理行政复议案件73件。[1]")]
+    result = pipeline.ask("那打官司输了几件？", history=history)
+    first = result.answer.split("[1]")[0]
+    assert "败诉仅1件" in first and "73件" not in first, result.answer

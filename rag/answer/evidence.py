@@ -190,7 +190,9 @@ class EvidenceFinder:
         for c, sim in zip(cands, sims, strict=True):
             c.sem = float(sim)
             c.score = self.model.sentence.logit(self.sentence_features(c, best_sem))
-        cands.sort(key=lambda c: -c.score)
+        # A follow-up is never answered by repeating what the last answer said in full; such a sentence
+        # stays a candidate (the gate still reads it) but is not quoted first.
+        cands.sort(key=lambda c: (c.told >= 1.0, -c.score))
         context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
         chunk_cov = coverage(weights, context, self.use_synonyms)
         ev = Evidence(hits=hits, sentences=cands, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)

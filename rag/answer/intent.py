@@ -16,6 +16,8 @@ _NUMBER = re.compile(
     r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
 )
 _NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)
+#: "…的点设在哪": the answer is a named place or office (a 司法所), unless shortcomings are asked ("差在哪").
+_WHERE = re.compile(r"设在哪|在哪[里儿个]?[？?]?$")
 _LIST = re.compile(r"哪些|有什么|有哪|包括|几个方面|哪几|列举|都有|都[干做搞办]了|what are|which .*s\b", re.I)
 _SUMMARY = re.compile(
     # shortcomings, asked as such (not "解决了多少问题")
@@ -70,11 +72,12 @@ def read_intent(question: str) -> Intent:
     q = question.strip()
     number = bool(_NUMBER.search(q))
     diff = bool(_DIFF.search(q))
+    summary = bool(_SUMMARY.search(q))
     return Intent(
         number=number or diff,
-        name=bool(_NAME.search(q)),
+        name=bool(_NAME.search(q)) or (bool(_WHERE.search(q)) and not summary),
         list=bool(_LIST.search(q)),
-        summary=bool(_SUMMARY.search(q)) and not number,
+        summary=summary and not number,
         yesno=bool(_YESNO.search(q)),
         compare=bool(_COMPARE.search(q)),
         most=bool(_MOST.search(q)),
