@@ -114,10 +114,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             return Part(label, standalone, ev, intent)
         ev = finder.find(resolved.search, q_vec, hits, intent, drop)
         ev.features["outline_match"] = 0.0
-        if intent.summary and not intent.name and ev.sentences:
+        if _wants_points(intent) and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id
+            # A list question ("在哪些领域加大了执法") is answered by a section only when one matches it
+            # surely; a summary question ("明年打算干啥") always reads its part of the report.
             outline = outline_evidence(standalone, ev, lexical.chunks_of([top_doc]), weights, q_vec,
-                                       pipe.sentence_vectors)
+                                       pipe.sentence_vectors, need_match=not intent.summary)
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline
@@ -221,6 +223,15 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         result.refused = draft.refused
     result.latency_ms = (time.perf_counter() - t0) * 1000
     yield result
+
+
+def _wants_points(intent: Intent) -> bool:
+    """Summaries, and lists of things (not of figures, not one name, not one line per place)."""
+    if intent.number:
+        return False
+    if intent.summary:
+        return not intent.name or intent.list
+    return intent.list and not intent.compare
 
 
 def _groups(scope: Scope, intent: Intent, question: str, doc_ids: list[str] | None,

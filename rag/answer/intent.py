@@ -16,7 +16,8 @@ _NUMBER = re.compile(
     r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
 )
 _NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)
-_LIST = re.compile(r"哪些|有什么|有哪|包括|几个方面|哪几|列举|都有|都[干做搞办]了|what are|which .*s\b", re.I)
+_LIST = re.compile(r"哪些|有什么|有哪|包括|几个方面|哪几|哪[两三四五六七八九十]个?|列举|都有|都[干做搞办]了|"
+                   r"都[^，。？?]{0,3}谁|what are|which .*s\b", re.I)
 _SUMMARY = re.compile(
     # shortcomings, asked as such (not "解决了多少问题")
     r"(不足|问题|短板|差距|薄弱|毛病|缺点|困难)[^，。？?]{0,4}(有哪些|是什么|有啥|在哪|哪些)|"
