@@ -83,7 +83,10 @@ class ExtractiveAnswerer:
                     n = book.cite(s.hit, s.text)
                     pieces.append(f"{i}. {_trim(point_text(s.text)).rstrip('。；;，,')}[{n}]")
                 head = f"{part.label}：" if part.label else ""
-                line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
+                if len(pieces) == 1:
+                    line = head + pieces[0].removeprefix("1. ")
+                else:
+                    line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
                 chosen = select_sentences(sentences, intent, foreign=ev.foreign > 0.5)
                 pieces = []

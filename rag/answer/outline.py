@@ -19,8 +19,9 @@ from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
-_ITEM = re.compile(r"(?:(?<=[。；：:\n，,])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
-_INTRO = re.compile(r"[:：]\s*$")
+_ITEM = re.compile(r"(?:(?<=[。；：:\n，,*])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
+#: A sentence that introduces its list after a colon: "主要表现在以下方面：A，B，C。"
+_LISTING = re.compile(r"(?:以下|如下|表现为|表现在|主要有|包括|分别是|分别为)[^，。：:]{0,6}[:：]")
 #: Generic words of summary questions: they say "a list is wanted", not which section.
 _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况", "工作", "方面", "总结", "概括", "介绍", "做", "干", "搞", "啥", "想", "怎么",
             "怎么样", "如何", "重点", "这块", "几件", "哪几件", "事", "事情", "一下", "说说", "讲讲", "都", "有", "哪",
@@ -39,15 +40,15 @@ _MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[�
 
 def point_text(text: str) -> str:
     """A point as the answer lists it: without the report's own number, which the answer's replaces."""
-    bare = _MARKER.sub("", text, count=1)
+    bare = _MARKER.sub("", text, count=1).replace("**", "")
     return bare if len(bare) >= 2 else text
 
 
-def _items_in_text(chunk: Chunk) -> list[tuple[int, int]]:
-    """Spans of the enumerated items of a paragraph, or of its sentences after an introducing colon."""
-    text = chunk.text
-    starts = [m.start() for m in _ITEM.finditer(text)]
-    if len(starts) >= 2:
+def _items_in_text(text: str, items: bool) -> list[tuple[int, int]]:
+    """Spans of the enumerated items of a text (``items``: its section enumerates them), else of its
+    sentences, a listing sentence ("主要表现在以下方面：A，B，C。") giving its listed points."""
+    if items:
+        starts = [m.start() for m in _ITEM.finditer(text)]
         spans = []
         for i, s in enumerate(starts):
             while s < len(text) and text[s].isspace():
@@ -57,17 +58,14 @@ def _items_in_text(chunk: Chunk) -> list[tuple[int, int]]:
             first = next(((a, b) for a, b in sentence_spans(text[s:e])), None)
             spans.append((s, s + first[1]) if first else (s, e))
         return spans
-    spans = sentence_spans(text)
-    for i, (s, e) in enumerate(spans):
-        if _INTRO.search(text[s:e]) or text[s:e].endswith(("：", ":")):
-            # "主要表现在以下方面：A，B，C。" — the listed points follow the colon.
-            rest = spans[i + 1 :] or []
-            if len(rest) == 1:
-                a, b = rest[0]
-                parts = [p for p in re.finditer(r"[^，,；;。]+", text[a:b])]
-                if len(parts) >= 2:
-                    return [(a + p.start(), a + p.end()) for p in parts]
-            return rest
+    spans = []
+    for s, e in sentence_spans(text):
+        m = _LISTING.search(text, s, e)
+        parts = list(re.finditer(r"[^，,；;。]+", text[m.end() : e])) if m else []
+        if m and len(parts) >= 2:
+            spans.extend((m.end() + p.start(), m.end() + p.end()) for p in parts)
+        else:
+            spans.append((s, e))
     return spans
 
 
@@ -136,14 +134,11 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     # Every section of the report (for a stable centring of the similarities) and those in the part.
     prefixes = list(dict.fromkeys(tuple(c.section_path[:d]) for c in chunks for d in range(1, len(c.section_path) + 1)))
     sems = np.zeros(len(prefixes), dtype=np.float32)
-    owns = np.zeros(len(prefixes), dtype=np.float32)
     if q_vec is not None and vectors is not None:
         sems = vectors.get([" ".join(k) for k in prefixes]) @ q_vec
         sems = sems - float(sems.mean())
-        owns = vectors.get([k[-1] for k in prefixes]) @ q_vec
-        owns = owns - float(owns.mean())
     scored = []
-    for k, sem, own_sem in zip(prefixes, sems, owns, strict=True):
+    for k, sem in zip(prefixes, sems, strict=True):
         if k[0] not in in_part:
             continue
         own = 0.15 if list(k) == path[: len(k)] else 0.0
@@ -151,13 +146,8 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # sub-section of "强化行政权力制约监督" would match "监督" as well as the one about it).
         lex = _heading_match(topic, k)
         # A deeper heading must earn its place: 0.25 per level below the first.
-        scored.append((lex + own + 5.0 * float(sem) - 0.25 * (len(k) - 1), -len(k), k, float(sem), float(own_sem)))
+        scored.append((lex + own + 5.0 * float(sem) - 0.25 * (len(k) - 1), -len(k), k))
     best = max(scored) if scored else (0.0, 0, ())
-    import os
-    if os.environ.get("OUTLINE_DEBUG"):
-        print("  part", part, part_words, "topic", {k: round(v, 1) for k, v in topic.items()})
-        for sc in sorted(scored, reverse=True)[:5]:
-            print("   ", round(sc[0], 3), round(sc[3], 3), round(sc[4], 3), " > ".join(x[:14] for x in sc[2]))
     # The part as a whole ("下一步" → 七、下一步工作计划; "取得了哪些成绩" → the work sections) when the
     # question names a part and no section inside it matches its topic clearly.
     whole = part is not None and (not topic or (part != WORK and best[0] < SURE + _CLEARLY))
@@ -172,8 +162,8 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     else:
         match, prefix = best[0], tuple(path)
     points = _points(top, chunks, list(prefix), in_part)
-    if len(points) < 2:
-        return None
+    if len(points) < (1 if match >= SURE else 2):
+        return None  # a sure section may hold one point (安溪's 下一步 is one sentence)
     features = {**ev.features, "outline_match": min(match, 1.5)}
     return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
                     kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
@@ -195,11 +185,16 @@ def _points(top: ScoredChunk, chunks: list[Chunk], prefix: list[str], tops: list
             if start >= 0:
                 points.append(_point(top, c, start, start + len(child), len(points)))
         return points
+    items = sum(len(_ITEM.findall(c.text)) for c in section) >= 2
+    seen: set[str] = set()
     for c in section:
-        for s, e in _items_in_text(c):
+        for s, e in _items_in_text(c.text, items):
             body = c.text[s:e].strip()
-            if len(body) < 4 or is_heading(body, c.section_path):
+            # The section's own headings are not its points (an item that is a deeper heading is).
+            own = body.rstrip("。；;：: ") in {h.rstrip("。；;：: ") for h in prefix}
+            if len(body) < 4 or body in seen or own or (not items and is_heading(body, c.section_path)):
                 continue
+            seen.add(body)
             points.append(_point(top, c, s, e, len(points)))
     return points
 
