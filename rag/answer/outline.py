@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from rag.answer.evidence import Evidence, SentenceHit, is_heading, term_hit
+from rag.answer.evidence import Evidence, SentenceHit, coverage, is_heading, term_hit
 from rag.answer.parts import WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.schema import Chunk, ScoredChunk
@@ -90,7 +90,9 @@ def _heading_match(topic: dict[str, float], path: tuple[str, ...]) -> float:
     return sum(w * max(term_hit(t, own), 0.5 * term_hit(t, parents)) for t, w in topic.items()) / total
 
 
-_QUESTION_WORD = re.compile(r"[哪几啥谁]|什么|怎么|怎样|如何|为了|多少")
+#: Words of a question that never name a section: question words, times ("这一年", "今年"; the year is
+#: the report's), and verbs of doing ("干出", "做得").
+_QUESTION_WORD = re.compile(r"[哪几啥谁年]|什么|怎么|怎样|如何|为了|多少|^[干做搞办弄抓][出得了过好]?$")
 
 
 def _topic(weights: dict[str, float], title: str, part_words: list[str]) -> dict[str, float]:
@@ -153,8 +155,11 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     whole = part is not None and (not topic or (part != WORK and best[0] < SURE + _CLEARLY))
     prefix: tuple[str, ...]
     if whole:
-        match = SURE
         prefix = (in_part[0],) if len(in_part) == 1 else ()
+        # Sure only when the part speaks of the topic at all ("明年在航天上有什么打算" is not answered by
+        # next year's plans for 法治).
+        text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
+        match = SURE if not topic or coverage(topic, text) >= 0.5 else min(best[0], SURE - 0.01)
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
     elif need_match or not path or path[0] in _FRONT:

@@ -33,7 +33,8 @@ _WORD_BONUS = 0.05
 #: Everyday words that ask for one part ("石狮以后普法想怎么搞" asks for the plans, whatever its topic).
 _ASKS = (
     (PLANS, re.compile(r"以后|今后|下一步|明年|来年|接下来|打算|计划|准备|将来|未来|思路|展望|安排|想怎么|要怎么|下一年")),
-    (PROBLEMS, re.compile(r"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在|欠缺|不到位|没做好|做得不好|哪里不够|弱项")),
+    (PROBLEMS, re.compile(r"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在|欠缺|不到位|没做好|做得不好|弱项|"
+                          r"(?:哪里|哪儿|哪些地方|什么地方)[^，。？?]{0,4}不[够好行足]")),
     (WORK, re.compile(r"成绩|成效|成果|亮点|做了|干了|做法|举措|措施|取得|进展|干得|搞了|办了哪些|开展了")),
 )
 
