@@ -26,7 +26,8 @@ _LISTING = re.compile(r"(?:以下|如下|表现为|表现在|主要有|包括|�
 _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况", "工作", "方面", "总结", "概括", "介绍", "做", "干", "搞", "啥", "想", "怎么",
             "怎么样", "如何", "重点", "这块", "几件", "哪几件", "事", "事情", "一下", "说说", "讲讲", "都", "有", "哪",
             "报告", "里", "自己", "说", "承认", "提到", "政府", "上", "着", "了", "的", "在", "是", "把", "被", "给",
-            "也", "还", "就", "又", "吗", "呢", "吧", "啊", "人", "些", "个", "这", "那", "他们", "我们"}
+            "也", "还", "就", "又", "吗", "呢", "吧", "啊", "人", "些", "个", "这", "那", "他们", "我们", "这份",
+            "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下"}
 #: Front matter and signature: never a section a question is about.
 _FRONT = ("导言", "落款")
 #: A section must match the question at least this well to be its answer (words, meaning); the part a
@@ -122,6 +123,10 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         return None
     tops = list(dict.fromkeys(c.section_path[0] for c in chunks))
     part, part_words = asked_part(question)
+    title = top.chunk.title.lower()
+    topic = _topic(weights, title, part_words)
+    if part is None and not topic and not need_match:
+        part = WORK  # "总结一下鲤城的报告": a summary that names nothing is one of the work done
     in_part = tops
     if part is not None:
         kinds = heading_parts(tops, vectors)
@@ -130,8 +135,6 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
             if part != WORK:
                 return None  # a report without a plans (or problems) part does not answer by its outline
             in_part = tops
-    title = top.chunk.title.lower()
-    topic = _topic(weights, title, part_words)
     path = top.chunk.section_path
     # Every section of the report (for a stable centring of the similarities) and those in the part.
     prefixes = list(dict.fromkeys(tuple(c.section_path[:d]) for c in chunks for d in range(1, len(c.section_path) + 1)))
