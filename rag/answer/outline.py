@@ -20,6 +20,8 @@ from rag.schema import Chunk, ScoredChunk
 MAX_POINTS = 8
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
 _ITEM = re.compile(r"(?:(?<=[。；：:\n，,*])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
+#: An enumerated item whose first sentence is shorter than this is a label; its next sentence is kept.
+_LABEL_CHARS = 16
 #: A sentence that introduces its list after a colon: "主要表现在以下方面：A，B，C。"
 _LISTING = re.compile(r"(?:以下|如下|表现为|表现在|主要有|包括|分别是|分别为)[^，。：:]{0,6}[:：]")
 #: Generic words of summary questions: they say "a list is wanted", not which section.
@@ -55,9 +57,16 @@ def _items_in_text(text: str, items: bool) -> list[tuple[int, int]]:
             while s < len(text) and text[s].isspace():
                 s += 1
             e = starts[i + 1] if i + 1 < len(starts) else len(text)
-            # An item is its first sentence: "一是X有待提高。" (the rest explains it).
-            first = next(((a, b) for a, b in sentence_spans(text[s:e])), None)
-            spans.append((s, s + first[1]) if first else (s, e))
+            # An item is its first sentence: "一是X有待提高。" (the rest explains it); a bare label
+            # ("一是落实普法责任。") keeps its next sentence, which says what was done.
+            sents = sentence_spans(text[s:e])
+            if not sents:
+                spans.append((s, e))
+                continue
+            end = sents[0][1]
+            if end < _LABEL_CHARS and len(sents) > 1:
+                end = sents[1][1]
+            spans.append((s, s + end))
         return spans
     spans = []
     for s, e in sentence_spans(text):
