@@ -26,6 +26,7 @@ from rag.answer.evidence import (
 from rag.answer.gaps import failed_report_notice
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
+from rag.answer.outline import SURE as OUTLINE_MATCH_SURE
 from rag.answer.outline import outline_evidence
 from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, refusal_text
 from rag.retrieval.scope import Scope, aliases
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 #: An outline whose heading matches the question at least this well (words, meaning, or the report's
 #: plans/problems part asked for) is taken as the answer's source.
-OUTLINE_SURE = 0.45
+OUTLINE_SURE = OUTLINE_MATCH_SURE
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
 _EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]")
