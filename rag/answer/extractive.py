@@ -16,6 +16,7 @@ from rag.answer.evidence import SentenceHit
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import Figure, difference, figure_near, figures, same_unit, total
+from rag.answer.outline import point_text
 
 MAX_SENTENCE_CHARS = 160
 
@@ -80,9 +81,12 @@ class ExtractiveAnswerer:
                 pieces = []
                 for i, s in enumerate(sentences, 1):
                     n = book.cite(s.hit, s.text)
-                    pieces.append(f"{i}. {_trim(s.text).rstrip('。；;，,')}[{n}]")
+                    pieces.append(f"{i}. {_trim(point_text(s.text)).rstrip('。；;，,')}[{n}]")
                 head = f"{part.label}：" if part.label else ""
-                line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
+                if len(pieces) == 1:
+                    line = head + pieces[0].removeprefix("1. ")
+                else:
+                    line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
                 chosen = select_sentences(sentences, intent, foreign=ev.foreign > 0.5)
                 pieces = []

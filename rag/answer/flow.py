@@ -26,6 +26,7 @@ from rag.answer.evidence import (
 from rag.answer.gaps import failed_report_notice
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
+from rag.answer.outline import SURE as OUTLINE_MATCH_SURE
 from rag.answer.outline import outline_evidence
 from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, refusal_text
 from rag.retrieval.scope import Scope, aliases
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 #: An outline whose heading matches the question at least this well (words, meaning, or the report's
 #: plans/problems part asked for) is taken as the answer's source.
-OUTLINE_SURE = 0.45
+OUTLINE_SURE = OUTLINE_MATCH_SURE
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
 _EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]")
@@ -115,10 +116,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             return Part(label, standalone, ev, intent)
         ev = finder.find(resolved.search, q_vec, hits, intent, drop, told=told)
         ev.features["outline_match"] = 0.0
-        if intent.summary and not intent.name and ev.sentences:
+        if _wants_points(intent) and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id
+            # A list question ("在哪些领域加大了执法") is answered by a section only when one matches it
+            # surely; a summary question ("明年打算干啥") always reads its part of the report.
             outline = outline_evidence(standalone, ev, lexical.chunks_of([top_doc]), weights, q_vec,
-                                       pipe.sentence_vectors)
+                                       pipe.sentence_vectors, need_match=not intent.summary)
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline
@@ -222,6 +225,15 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         result.refused = draft.refused
     result.latency_ms = (time.perf_counter() - t0) * 1000
     yield result
+
+
+def _wants_points(intent: Intent) -> bool:
+    """Summaries, and lists of things (not of figures, not one name, not one line per place)."""
+    if intent.number:
+        return False
+    if intent.summary:
+        return not intent.name or intent.list
+    return intent.list and not intent.compare
 
 
 def _groups(scope: Scope, intent: Intent, question: str, doc_ids: list[str] | None,

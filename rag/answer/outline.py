@@ -12,56 +12,70 @@ import re
 
 import numpy as np
 
-from rag.answer.evidence import Evidence, SentenceHit, coverage, is_heading
+from rag.answer.evidence import Evidence, SentenceHit, coverage, is_heading, term_hit
+from rag.answer.parts import WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
-_ITEM = re.compile(r"(?:(?<=[。；：:\n，,])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
-_INTRO = re.compile(r"[:：]\s*$")
-#: The fixed parts of a 工作报告 after its achievements: a question about the future or about shortcomings
-#: is about that part, whatever its topic words ("石狮以后普法想怎么搞" → 下一步工作计划 > 普法, not the
-#: 2024 普法 work).
-_PARTS = (
-    (re.compile(r"以后|今后|下一步|明年|接下来|打算|计划|准备|将来|未来|思路|展望"), re.compile(r"下一步|今后|思路|计划|打算|展望|20\d\d年工作")),
-    (re.compile(r"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在"), re.compile(r"问题|不足|短板|差距|薄弱")),
-)
+_ITEM = re.compile(r"(?:(?<=[。；：:\n，,*])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
+#: An enumerated item whose first sentence is shorter than this is a label; its next sentence is kept.
+_LABEL_CHARS = 16
+#: A sentence that introduces its list after a colon: "主要表现在以下方面：A，B，C。"
+_LISTING = re.compile(r"(?:以下|如下|表现为|表现在|主要有|包括|分别是|分别为)[^，。：:]{0,6}[:：]")
 #: Generic words of summary questions: they say "a list is wanted", not which section.
-_GENERIC = {"主要", "哪些", "什么", "情况", "工作", "方面", "总结", "概括", "介绍", "做", "干", "搞", "啥"}
+_GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况", "工作", "方面", "总结", "概括", "介绍", "做", "干", "搞", "啥", "想", "怎么",
+            "怎么样", "如何", "重点", "这块", "几件", "哪几件", "事", "事情", "一下", "说说", "讲讲", "都", "有", "哪",
+            "报告", "里", "自己", "说", "承认", "提到", "政府", "上", "着", "了", "的", "在", "是", "把", "被", "给",
+            "也", "还", "就", "又", "吗", "呢", "吧", "啊", "人", "些", "个", "这", "那", "他们", "我们", "这份",
+            "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下"}
+#: Front matter and signature: never a section a question is about.
+_FRONT = ("导言", "落款")
+#: A section must match the question at least this well to be its answer (words, meaning); the part a
+#: question asks for (plans, shortcomings) counts as that match by itself.
+SURE = 0.45
+#: How much better than SURE a section inside the asked-for part must match to be chosen over the part.
+_CLEARLY = 0.1
+#: A report's own item marker at the start of a point ("1." "（二）" "一是"): the answer numbers its points.
+_MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、是]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、,])\s*")
 
 
-def _section_chunks(chunks: list[Chunk], doc_id: str, prefix: list[str]) -> list[Chunk]:
-    n = len(prefix)
-    return sorted((c for c in chunks if c.doc_id == doc_id and c.section_path[:n] == prefix),
-                  key=lambda c: c.ordinal)
+def point_text(text: str) -> str:
+    """A point as the answer lists it: without the report's own number, which the answer's replaces."""
+    bare = _MARKER.sub("", text, count=1).replace("**", "")
+    return bare if len(bare) >= 2 else text
 
 
-def _items_in_text(chunk: Chunk) -> list[tuple[int, int]]:
-    """Spans of the enumerated items of a paragraph, or of its sentences after an introducing colon."""
-    text = chunk.text
-    starts = [m.start() for m in _ITEM.finditer(text)]
-    if len(starts) >= 2:
+def _items_in_text(text: str, items: bool) -> list[tuple[int, int]]:
+    """Spans of the enumerated items of a text (``items``: its section enumerates them), else of its
+    sentences, a listing sentence ("主要表现在以下方面：A，B，C。") giving its listed points."""
+    if items:
+        starts = [m.start() for m in _ITEM.finditer(text)]
         spans = []
         for i, s in enumerate(starts):
             while s < len(text) and text[s].isspace():
                 s += 1
             e = starts[i + 1] if i + 1 < len(starts) else len(text)
-            # An item is its first sentence: "一是X有待提高。" (the rest explains it).
-            first = next(((a, b) for a, b in sentence_spans(text[s:e])), None)
-            spans.append((s, s + first[1]) if first else (s, e))
+            # An item is its first sentence: "一是X有待提高。" (the rest explains it); a bare label
+            # ("一是落实普法责任。") keeps its next sentence, which says what was done.
+            sents = sentence_spans(text[s:e])
+            if not sents:
+                spans.append((s, e))
+                continue
+            end = sents[0][1]
+            if end < _LABEL_CHARS and len(sents) > 1:
+                end = sents[1][1]
+            spans.append((s, s + end))
         return spans
-    spans = sentence_spans(text)
-    for i, (s, e) in enumerate(spans):
-        if _INTRO.search(text[s:e]) or text[s:e].endswith(("：", ":")):
-            # "主要表现在以下方面：A，B，C。" — the listed points follow the colon.
-            rest = spans[i + 1 :] or []
-            if len(rest) == 1:
-                a, b = rest[0]
-                parts = [p for p in re.finditer(r"[^，,；;。]+", text[a:b])]
-                if len(parts) >= 2:
-                    return [(a + p.start(), a + p.end()) for p in parts]
-            return rest
+    spans = []
+    for s, e in sentence_spans(text):
+        m = _LISTING.search(text, s, e)
+        parts = list(re.finditer(r"[^，,；;。]+", text[m.end() : e])) if m else []
+        if m and len(parts) >= 2:
+            spans.extend((m.end() + p.start(), m.end() + p.end()) for p in parts)
+        else:
+            spans.append((s, e))
     return spans
 
 
@@ -76,84 +90,130 @@ def heading_paths(chunks: list[Chunk]) -> list[str]:
     return list(out)
 
 
+def _heading_match(topic: dict[str, float], path: tuple[str, ...]) -> float:
+    """How well a heading path holds the topic words: in the heading itself fully, in its parents' headings
+    half (they are its context; else every sub-section of "强化行政权力制约监督" would match "监督")."""
+    total = sum(topic.values())
+    if not total:
+        return 0.0
+    own, parents = path[-1].lower(), " ".join(path[:-1]).lower()
+    return sum(w * max(term_hit(t, own), 0.5 * term_hit(t, parents)) for t, w in topic.items()) / total
+
+
+#: Words of a question that never name a section: question words, times ("这一年", "今年"; the year is
+#: the report's), and verbs of doing ("干出", "做得").
+_QUESTION_WORD = re.compile(r"[哪几啥谁年]|什么|怎么|怎样|如何|为了|多少|^[干做搞办弄抓][出得了过好]?$")
+
+
+def _topic(weights: dict[str, float], title: str, part_words: list[str]) -> dict[str, float]:
+    """The question's words that say which section: not its generic words, not the report's title words
+    (法治政府建设 is in every heading's context), not the words that named the part (明年, 不足)."""
+    return {t: w for t, w in weights.items()
+            if t not in _GENERIC and not _QUESTION_WORD.search(t) and t not in title and not any(t in p or p in t for p in part_words)}
+
+
 def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, float],
-                     q_vec: np.ndarray | None = None, vectors: SentenceVectors | None = None) -> Evidence | None:
-    """The points of the section the question is about, at the heading level the question names."""
+                     q_vec: np.ndarray | None = None, vectors: SentenceVectors | None = None,
+                     need_match: bool = False) -> Evidence | None:
+    """The points of the section the question is about, at the heading level the question names.
+
+    The section is looked for inside the part the question asks about (its plans, its shortcomings, its
+    work), by the question's topic words (synonyms included) and meaning against each heading path; with
+    no topic, the part itself is the answer. ``need_match``: only a section that matches surely (a list
+    question that may be about one fact) is returned, else None and the best sentences answer.
+    """
     if not ev.sentences:
         return None
     top = ev.sentences[0].hit
-    # Words of the report's title (法治政府建设) are in every heading's context: they say nothing about
-    # which section is meant.
-    title = top.chunk.title.lower()
-    specific = {t: w for t, w in weights.items() if t not in _GENERIC and t not in title} or weights
-    path = top.chunk.section_path
-    doc_chunks = [c for c in doc_chunks if c.doc_id == top.chunk.doc_id]
-    # The section the question is about: the heading path anywhere in the report that best matches the
-    # question in words (synonyms included) and in meaning (a question about next year's 普法 finds
-    # 七、下一步工作计划 > （三）加强法治宣传教育), preferring the best sentence's own headings and, on ties,
-    # the broader section.
-    prefixes: dict[tuple[str, ...], None] = {}
-    for c in doc_chunks:
-        for d in range(1, len(c.section_path) + 1):
-            if c.section_path[0] not in ("导言", "落款"):
-                prefixes.setdefault(tuple(c.section_path[:d]), None)
-    restricted = False
-    for asks, heading in _PARTS:
-        if asks.search(question):
-            part = {k for k in prefixes if heading.search(k[0])}
-            if part:
-                prefixes = {k: None for k in prefixes if k[:1] in {p[:1] for p in part}}
-                restricted = True
-            break
-    if not prefixes:
-        return None
-    keys = list(prefixes)
-    sems = np.zeros(len(keys), dtype=np.float32)
-    if q_vec is not None and vectors is not None:
-        sems = vectors.get([" ".join(k) for k in keys]) @ q_vec
-        sems = sems - float(sems.mean())
-    scored = []
-    for k, sem in zip(keys, sems, strict=True):
-        own = 0.15 if list(k) == path[: len(k)] else 0.0
-        # A deeper heading must earn its place: 0.25 per level below the first.
-        scored.append((coverage(specific, " ".join(k).lower()) + own + 5.0 * float(sem) - 0.25 * (len(k) - 1),
-                       -len(k), k))
-    best = max(scored)
-    match = max(best[0], 0.45 if restricted else 0.0)
-    if match < 0.45:
-        if not path or path[0] in ("导言", "落款"):
-            return None
-        prefix = tuple(path)
-    else:
-        prefix = best[2]
-    prefix_l = list(prefix)
-    depth = len(prefix_l)
-    chunks = _section_chunks(doc_chunks, top.chunk.doc_id, prefix_l)
+    doc_id = top.chunk.doc_id
+    chunks = sorted((c for c in doc_chunks if c.doc_id == doc_id and c.section_path
+                     and c.section_path[0] not in _FRONT), key=lambda c: c.ordinal)
     if not chunks:
         return None
+    tops = list(dict.fromkeys(c.section_path[0] for c in chunks))
+    part, part_words = asked_part(question)
+    title = top.chunk.title.lower()
+    topic = _topic(weights, title, part_words)
+    if part is None and not topic and not need_match:
+        part = WORK  # "总结一下鲤城的报告": a summary that names nothing is one of the work done
+    in_part = tops
+    if part is not None:
+        kinds = heading_parts(tops, vectors)
+        in_part = [t for t in tops if kinds[t] == part]
+        if not in_part:
+            if part != WORK:
+                return None  # a report without a plans (or problems) part does not answer by its outline
+            in_part = tops
+    path = top.chunk.section_path
+    # Every section of the report (for a stable centring of the similarities) and those in the part.
+    prefixes = list(dict.fromkeys(tuple(c.section_path[:d]) for c in chunks for d in range(1, len(c.section_path) + 1)))
+    sems = np.zeros(len(prefixes), dtype=np.float32)
+    if q_vec is not None and vectors is not None:
+        sems = vectors.get([" ".join(k) for k in prefixes]) @ q_vec
+        sems = sems - float(sems.mean())
+    scored = []
+    for k, sem in zip(prefixes, sems, strict=True):
+        if k[0] not in in_part:
+            continue
+        own = 0.15 if list(k) == path[: len(k)] else 0.0
+        # A heading is about its own words; its parents' words are context and count half (else every
+        # sub-section of "强化行政权力制约监督" would match "监督" as well as the one about it).
+        lex = _heading_match(topic, k)
+        # A deeper heading must earn its place: 0.25 per level below the first.
+        scored.append((lex + own + 5.0 * float(sem) - 0.25 * (len(k) - 1), -len(k), k))
+    best = max(scored) if scored else (0.0, 0, ())
+    # The part as a whole ("下一步" → 七、下一步工作计划; "取得了哪些成绩" → the work sections) when the
+    # question names a part and no section inside it matches its topic clearly.
+    whole = part is not None and (not topic or (part != WORK and best[0] < SURE + _CLEARLY))
+    prefix: tuple[str, ...]
+    if whole:
+        prefix = (in_part[0],) if len(in_part) == 1 else ()
+        # Sure only when the part speaks of the topic at all ("明年在航天上有什么打算" is not answered by
+        # next year's plans for 法治).
+        text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
+        match = SURE if not topic or coverage(topic, text) >= 0.5 else min(best[0], SURE - 0.01)
+    elif best[0] >= SURE:
+        match, prefix = best[0], best[2]
+    elif need_match or not path or path[0] in _FRONT:
+        return None
+    else:
+        match, prefix = best[0], tuple(path)
+    points = _points(top, chunks, list(prefix), in_part)
+    if len(points) < (1 if match >= SURE else 2):
+        return None  # a sure section may hold one point (安溪's 下一步 is one sentence)
+    features = {**ev.features, "outline_match": min(match, 1.5)}
+    return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
+                    kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
+
+
+def _points(top: ScoredChunk, chunks: list[Chunk], prefix: list[str], tops: list[str]) -> list[SentenceHit]:
+    """A section's points: its sub-headings, or else the enumerated items (or sentences) of its text.
+    An empty prefix stands for the given first-level sections together."""
     points: list[SentenceHit] = []
+    depth = len(prefix)
     children: dict[str, Chunk] = {}
-    for c in chunks:
+    section = [c for c in chunks if c.section_path[:depth] == prefix and (depth or c.section_path[0] in tops)]
+    for c in section:
         if len(c.section_path) > depth:
             children.setdefault(c.section_path[depth], c)
     if len(children) >= 2:
         for child, c in children.items():
             start = c.text.find(child)
-            if start < 0:
+            if start >= 0:
+                points.append(_point(top, c, start, start + len(child), len(points)))
+        return points
+    items = sum(len(_ITEM.findall(c.text)) for c in section) >= 2
+    seen: set[str] = set()
+    for c in section:
+        for s, e in _items_in_text(c.text, items):
+            body = c.text[s:e].strip()
+            # The section's own headings are not its points (an item that is a deeper heading is).
+            own = body.rstrip("。；;：: ") in {h.rstrip("。；;：: ") for h in prefix}
+            if len(body) < 4 or body in seen or own or (not items and is_heading(body, c.section_path)):
                 continue
-            points.append(_point(top, c, start, start + len(child), len(points)))
-    else:
-        for c in chunks:
-            for s, e in _items_in_text(c):
-                body = c.text[s:e].strip()
-                if len(body) < 4 or is_heading(body, c.section_path):
-                    continue
-                points.append(_point(top, c, s, e, len(points)))
-    if len(points) < 2:
-        return None
-    features = {**ev.features, "outline_match": min(match, 1.5)}
-    return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
-                    kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
+            seen.add(body)
+            points.append(_point(top, c, s, e, len(points)))
+    return points
 
 
 def _point(top: ScoredChunk, chunk: Chunk, start: int, end: int, i: int) -> SentenceHit:

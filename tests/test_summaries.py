@@ -1,0 +1,77 @@
+"""Summaries and lists answered from the report's own structure (real index, real embedded model): the
+part a question asks for (work, shortcomings, plans) read from heading meaning, the section its topic
+names, and every point of it listed and cited."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.outline import point_text
+from rag.answer.parts import PLANS, PROBLEMS, WORK, asked_part, heading_parts
+
+POINT = re.compile(r"^(\d+)\. (.*)\[\d+\]$", re.M)
+
+
+def _points(answer: str) -> list[str]:
+    return [m.group(2) for m in POINT.finditer(answer)]
+
+
+def test_question_words_name_the_part():
+    assert asked_part("虎邱镇来年有啥安排？")[0] == PLANS
+    assert asked_part("鲤城区哪里做得不好？")[0] == PROBLEMS
+    assert asked_part("德化县去年有什么亮点？")[0] == WORK
+    assert asked_part("安溪县的法律顾问是谁？")[0] is None
+
+
+def test_heading_parts_are_read_from_meaning(pipeline):
+    headings = ["四、工作中还存在的短板弱项", "五、2026年重点任务", "二、坚持依法行政，建设人民满意政府",
+                "存在问题", "下一步工作"]
+    kinds = heading_parts(headings, pipeline.sentence_vectors)
+    assert [kinds[h] for h in headings] == [PROBLEMS, PLANS, WORK, PROBLEMS, PLANS]
+
+
+def test_report_numbers_are_not_doubled():
+    assert point_text("一是法治政府建设工作合力仍需进一步提升") == "法治政府建设工作合力仍需进一步提升"
+    assert point_text("2.纵深推进项目审批制度改革") == "纵深推进项目审批制度改革"
+    assert point_text("（三）全面加强执法工作") == "全面加强执法工作"
+    assert point_text("三是**组建志愿队伍**。") == "组建志愿队伍。"
+
+
+def test_shortcomings_are_listed_without_the_reports_own_numbers(pipeline):
+    result = pipeline.ask("鲤城区自己觉得哪里做得还不够？")
+    assert not result.refused, result.answer
+    points = _points(result.answer)
+    assert len(points) == 3, result.answer
+    assert not any(re.match(r"[一二三]是|\d+[.．]|（", p) for p in points), result.answer
+    assert all("存在问题" in c.section for c in result.citations)
+
+
+def test_achievements_without_a_heading_of_their_own_are_the_first_level_sections(pipeline):
+    result = pipeline.ask("石狮这一年法治政府建设干出了哪些成绩？")
+    assert not result.refused, result.answer
+    points = _points(result.answer)
+    assert len(points) == 5, result.answer  # 一、…五、 are the work; 六 (problems) and 七 (plans) are not
+    assert not any("存在问题" in c.section or "下一步" in c.section for c in result.citations)
+
+
+def test_topic_inside_the_plans_part_picks_its_section(pipeline):
+    result = pipeline.ask("石狮今后在法治宣传方面打算怎么做？")
+    assert not result.refused, result.answer
+    assert len(_points(result.answer)) >= 3, result.answer  # the sentences of that plan, not one
+    assert all(c.section.startswith("七、下一步工作计划 > （三）") for c in result.citations), result.answer
+
+
+def test_every_enumerated_item_is_listed_across_chunks(pipeline):
+    result = pipeline.ask("安溪县普法方面主要做了哪几件事？")
+    assert not result.refused, result.answer
+    points = _points(result.answer)
+    for key in ("落实普法责任", "加强阵地建设", "组建志愿队伍"):
+        assert any(key in p for p in points), result.answer
+    assert "**" not in result.answer
+
+
+def test_a_plans_part_of_one_sentence_is_still_the_answer(pipeline):
+    result = pipeline.ask("安溪县下一步有什么打算？")
+    assert not result.refused, result.answer
+    assert "行政复议体制改革" in result.answer
+    assert all(c.section == "下一步工作" for c in result.citations)
