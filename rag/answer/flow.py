@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
+from rag.answer.compare import accept, expand_search, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
     Evidence,
@@ -140,8 +141,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
         parts = []
+        search = expand_search(resolved.search, question_terms(standalone, drop))
         for group, label in zip(groups, labels, strict=True):
-            sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
+            sub = retriever.retrieve(search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
             parts.append(observe(make_part(label, sub.chunks, group)))
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
@@ -153,8 +155,15 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
     if len(parts) > 1:
-        # One line per place: a place's line is given only when sure; otherwise it is said to be missing.
-        gated = [REFUSE if d == WEAK else d for d in gated]
+        # One line per place: a place's line is given when the gate is sure, or when its sentence states
+        # what another place's states (rag.answer.compare); otherwise the place is said to be missing.
+        resolver = retriever.resolver
+        agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
+        for p, a in zip(parts, agreed, strict=True):
+            p.evidence.terms = p.evidence.terms + [w for w in a.shared if w not in p.evidence.terms]
+        gated = [d if d == ANSWER or d == REFUSE and outright else
+                 ANSWER if accept(p.evidence.p_answer, a) else REFUSE
+                 for p, d, a in zip(parts, gated, agreed, strict=True)]
     for p, d in zip(parts, gated, strict=True):
         p.gate = d
     if pipe.answerer.judges_answerability:
