@@ -123,26 +123,27 @@ class ExtractiveAnswerer:
 def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], terms: list[str],
                    book: CitationBook) -> list[tuple[Part, Figure | None, int]]:
     """Each place's figure: in its first quoted sentence that has one about the question's words (or the
-    words the places' sentences share, rag.answer.compare), of the kind of unit asked ("多少本" → a count)
+    reports' words for them), of the kind of unit asked ("多少本" → a count)
     or, when none is asked, of the kind most places' figures have (件 and 起 alike, never % against 件)."""
     asked = unit_kind(asked_unit(question)) if asked_unit(question) else ""
 
-    def find(part: Part, chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
-        anchors = anchor_words(part.evidence.terms or terms)
+    anchors = anchor_words(terms)
+
+    def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
         for s in chosen:
             f = figure_for(s.text, anchors, kind)
             if f is not None:
                 return s, f
         return None
 
-    found = [find(p, chosen, asked) for p, chosen in quoted]
+    found = [find(chosen, asked) for _, chosen in quoted]
     if not asked:
         kinds = Counter(f.kind for x in found if x for f in [x[1]])
         if kinds:
             top, n = kinds.most_common(1)[0]
             if n >= 2:
-                found = [x if x and x[1].kind == top else find(p, chosen, top)
-                         for x, (p, chosen) in zip(found, quoted, strict=True)]
+                found = [x if x and x[1].kind == top else find(chosen, top)
+                         for x, (_, chosen) in zip(found, quoted, strict=True)]
     return [(p, x[1], book.cite(x[0].hit, x[0].text)) if x else (p, None, 0)
             for x, (p, _) in zip(found, quoted, strict=True)]
 

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 OUTLINE_SURE = 0.45
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
-_EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]")
+_EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]|"
+                          r"每一?个(地方|县|区|镇)|所有(的)?(地方|县市|报告)|这些地方|各个?县市|几个县市")
 
 
 class QuestionError(ValueError):
@@ -159,8 +160,6 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         # what another place's states (rag.answer.compare); otherwise the place is said to be missing.
         resolver = retriever.resolver
         agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
-        for p, a in zip(parts, agreed, strict=True):
-            p.evidence.terms = p.evidence.terms + [w for w in a.shared if w not in p.evidence.terms]
         gated = [d if d == ANSWER or d == REFUSE and outright else
                  ANSWER if accept(p.evidence.p_answer, a) else REFUSE
                  for p, d, a in zip(parts, gated, agreed, strict=True)]

@@ -134,15 +134,15 @@ def anchor_words(terms: list[str]) -> list[str]:
 
 def figure_for(sentence: str, anchors: list[str], kind: str = "") -> Figure | None:
     """A place's figure in a quoted sentence: the one right after the question's words, of the wanted
-    kind of unit; failing that, the sentence's first figure of that kind (reports state the total
-    first: "办理案件12596件，其中行政检查11692件…")."""
-    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
-    if not figs:
-        return None
+    kind of unit; or the sentence's only figure of that kind when the sentence names those words. A
+    figure about something else ("建立1个县级公共法律服务实体平台" for 法律援助案件) is never taken."""
     near = figure_near(sentence, anchors)
     if near is not None and (not kind or near.kind == kind):
         return near
-    return figs[0]
+    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
+    if len(figs) == 1 and any(a and a in sentence for a in anchors):
+        return figs[0]
+    return None
 
 
 def _fmt(v: float) -> str:
