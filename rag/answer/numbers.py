@@ -132,16 +132,25 @@ def anchor_words(terms: list[str]) -> list[str]:
     return out
 
 
+#: How far after a figure the question's words may follow it ("75家企业修复信用").
+BEFORE_WORDS = 10
+
+
 def figure_for(sentence: str, anchors: list[str], kind: str = "") -> Figure | None:
     """A place's figure in a quoted sentence: the one right after the question's words, of the wanted
-    kind of unit; or the sentence's only figure of that kind when the sentence names those words. A
-    figure about something else ("建立1个县级公共法律服务实体平台" for 法律援助案件) is never taken."""
+    kind of unit; or the sentence's only figure of that kind when those words follow it closely. A
+    figure about something else ("建立1个县级公共法律服务实体平台…法律援助" for 法律援助案件) is not taken."""
     near = figure_near(sentence, anchors)
     if near is not None and (not kind or near.kind == kind):
         return near
     figs = [f for f in figures(sentence) if not kind or f.kind == kind]
-    if len(figs) == 1 and any(a and a in sentence for a in anchors):
-        return figs[0]
+    if len(figs) == 1:
+        # "为75家企业修复信用": the figure may come just before the words, in the same clause.
+        f = figs[0]
+        after = sentence[f.start + len(f.text): f.start + len(f.text) + BEFORE_WORDS]
+        after = re.split(r"[，。；,;]", after, maxsplit=1)[0]
+        if any(a and a in after for a in anchors):
+            return f
     return None
 
 
