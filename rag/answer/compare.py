@@ -22,7 +22,6 @@ from rag.answer import lexicon
 from rag.answer.base import Part
 from rag.answer.evidence import SentenceHit
 from rag.answer.numbers import figures
-from rag.retrieval.tokenize import tokenize
 
 #: Sentences per place considered (the sentence model's best first).
 CANDIDATES = 12
@@ -48,17 +47,25 @@ _ADMIN = re.compile(r"^[全我本该各]?[省市县区镇乡]$|^[全我本该各
 ROUNDS = 3
 
 
+#: Longest dictionary word looked up inside a sentence.
+MAX_WORD = 4
+
+
 @functools.lru_cache(maxsize=20_000)
 def topic_words(text: str) -> dict[str, float]:
-    """Rare words of a sentence with their idf (digits, single characters and words naming the
-    reporting body left out)."""
+    """Rare dictionary words inside a sentence with their idf: every 2–4 character substring that jieba's
+    idf table knows (as jieba's search mode cuts 行政诉讼 into 行政, 诉讼, 行政诉讼, without segmenting, which
+    cost more than the query embedding for a five-place comparison). Words naming the reporting body
+    (全县, 县政府) are left out."""
+    table = lexicon.idf_table()
+    folded = text.lower()
     out: dict[str, float] = {}
-    for w in tokenize(text, search_mode=True):
-        if len(w) < 2 or any(ch.isdigit() for ch in w) or _ADMIN.search(w):
-            continue
-        weight = lexicon.idf(w)
-        if weight >= MIN_IDF:
-            out[w] = weight
+    for i in range(len(folded) - 1):
+        for n in range(2, MAX_WORD + 1):
+            w = folded[i : i + n]
+            weight = table.get(w)
+            if weight is not None and weight >= MIN_IDF and len(w) == n and not _ADMIN.search(w):
+                out[w] = weight
     return out
 
 
@@ -67,10 +74,15 @@ def agreement(a: str, b: str, is_place: Callable[[str], bool] | None = None) -> 
     holds (1 when a states all of them, 0 for none). Directed, so a short heading that names the topic
     and nothing else does not outscore the sentence that states the fact in full. Place names
     (``is_place``) are left out: two reports both naming 泉州市 agree on nothing."""
-    wa, wb = topic_words(a), topic_words(b)
-    if is_place is not None:
-        wa = {w: v for w, v in wa.items() if not is_place(w)}
-        wb = {w: v for w, v in wb.items() if not is_place(w)}
+    return _covered(_topic(a, is_place), _topic(b, is_place))
+
+
+def _topic(text: str, is_place: Callable[[str], bool] | None) -> dict[str, float]:
+    words = topic_words(text)
+    return {w: v for w, v in words.items() if not is_place(w)} if is_place is not None else words
+
+
+def _covered(wa: dict[str, float], wb: dict[str, float]) -> float:
     total = sum(wb.values())
     return sum(v for w, v in wb.items() if w in wa) / total if total else 0.0
 
@@ -82,7 +94,7 @@ def _kinds(text: str) -> frozenset[str]:
 
 @dataclass
 class Agreement:
-    support: float  # best agreement of this place's pick with another place's pick
+    support: float  # best agreement (either way) of this place's pick with another place's pick
     shared: list[str]  # rare words the pick shares with the best-agreeing pick, rarest first
     coverage: float = 0.0  # share of the question's words the pick holds
 
@@ -110,14 +122,18 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
     if sum(p is not None for p in picks) < 2:
         return [Agreement(0.0, []) for _ in parts]
 
+    # Each candidate's topic words and figure kinds are read once; the rounds only compare them.
+    words = {id(c): _topic(c.text, is_place) for pool in pools for c in pool}
+    kinds = {id(c): _kinds(c.text) for pool in pools for c in pool}
+
     def support(i: int, cand: SentenceHit) -> float:
-        return max((agreement(cand.text, o.text, is_place) for j, o in enumerate(picks) if j != i and o is not None),
+        return max((_covered(words[id(cand)], words[id(o)]) for j, o in enumerate(picks) if j != i and o is not None),
                    default=0.0)
 
     def shape(i: int, cand: SentenceHit) -> float:
-        others = [_kinds(o.text) for j, o in enumerate(picks) if j != i and o is not None]
+        others = [kinds[id(o)] for j, o in enumerate(picks) if j != i and o is not None]
         others = [k for k in others if k]
-        return sum(bool(k & _kinds(cand.text)) for k in others) / len(others) if others else 0.0
+        return sum(bool(k & kinds[id(cand)]) for k in others) / len(others) if others else 0.0
 
     for _ in range(ROUNDS):
         changed = False
@@ -136,11 +152,13 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
         if pick is None:
             out.append(Agreement(0.0, []))
             continue
-        others = [(agreement(pick.text, o.text, is_place), o) for j, o in enumerate(picks) if j != i and o is not None]
+        # Agreement between two places' picks, for answering: either states (most of) the other's topic.
+        others = [(max(_covered(words[id(pick)], words[id(o)]), _covered(words[id(o)], words[id(pick)])), o)
+                  for j, o in enumerate(picks) if j != i and o is not None]
         score, mate = max(others, key=lambda x: x[0])
-        mine, theirs = topic_words(pick.text), topic_words(mate.text)
+        mine, theirs = words[id(pick)], words[id(mate)]
         shared = sorted(mine.keys() & theirs.keys(), key=lambda w: -mine[w])
-        out.append(Agreement(score, [w for w in shared if is_place is None or not is_place(w)], pick.coverage))
+        out.append(Agreement(score, shared, pick.coverage))
         sents = p.evidence.sentences
         if sents and sents[0] is not pick:
             # The pick leads; the quoted runners-up are judged against it (rag.answer.extractive).
@@ -160,16 +178,16 @@ def accept(p_answer: float, agreed: Agreement) -> bool:
 MAX_EXPANSION = 6
 
 
-def expand_search(search: str, terms: list[str]) -> str:
-    """The search text with the reports' words for the question's everyday ones ("红头文件" →
-    规范性文件), from the project's synonym list only: each place's retrieval must find the fact in the
+def expansion(search: str, terms: list[str]) -> str:
+    """The reports' words for the question's everyday ones ("红头文件" → 规范性文件), from the project's
+    synonym list only, for each place's lexical search: each place's retrieval must find the fact in the
     report's own wording, and one place's miss would read as "not in this report"."""
     extra: list[str] = []
     for t in terms:
         for w in sorted(lexicon.synonyms(t, use_cilin=False), key=len, reverse=True):
             if w not in search and w not in extra and not any(w in e for e in extra):
                 extra.append(w)
-    return f"{search} {' '.join(extra[:MAX_EXPANSION])}" if extra else search
+    return " ".join(extra[:MAX_EXPANSION])
 
 
 def place_test(aliases: list[str]) -> Callable[[str], bool]:
@@ -183,4 +201,4 @@ def place_test(aliases: list[str]) -> Callable[[str], bool]:
     return is_place
 
 
-__all__ = ["Agreement", "accept", "agreement", "expand_search", "harmonize", "place_test", "topic_words"]
+__all__ = ["Agreement", "accept", "agreement", "expansion", "harmonize", "place_test", "topic_words"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
-from rag.answer.compare import accept, expand_search, harmonize, place_test
+from rag.answer.compare import accept, expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
     Evidence,
@@ -142,9 +142,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
         parts = []
-        search = expand_search(resolved.search, question_terms(standalone, drop))
+        extra = expansion(resolved.search, question_terms(standalone, drop))
         for group, label in zip(groups, labels, strict=True):
-            sub = retriever.retrieve(search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
+            sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group),
+                                     expansion=extra)
             parts.append(observe(make_part(label, sub.chunks, group)))
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
