@@ -101,3 +101,17 @@ def test_comparison_wording_is_not_a_count_or_a_person():
     assert who.number and who.rank and not who.name
     assert read_intent("虎邱镇的法律顾问是谁").name
     assert read_intent("石狮有几个单位").number
+
+
+def test_who_did_more_names_the_larger_with_both_figures_cited(pipeline):
+    # 帮穷人打官司 is 法律援助 in the reports.
+    result = pipeline.ask("鲤城和德化谁帮穷人打官司帮得多？")
+    assert not result.refused
+    assert re.search(r"鲤城283件\[\d\]，德化1332件\[\d\]；德化更多，1332−283=1049件", result.answer), result.answer
+
+
+def test_change_of_a_rate_is_worked_out_in_percentage_points(pipeline):
+    # The sentence also counts cases (108件, 10件); a question about a rate compares the two rates.
+    result = pipeline.ask("安溪的行政诉讼败诉率比上一年降了多少")
+    assert not result.refused
+    assert "11.98−9.26=2.72个百分点" in result.answer

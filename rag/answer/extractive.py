@@ -8,6 +8,7 @@ the arithmetic written out for sums and differences.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -22,6 +23,7 @@ from rag.answer.numbers import (
     asked_unit,
     difference,
     figure_for,
+    figure_near,
     figures,
     operators,
     same_unit,
@@ -31,6 +33,8 @@ from rag.answer.numbers import (
 )
 
 MAX_SENTENCE_CHARS = 160
+#: A question about a rate or share (率, 比例, 占比, 百分之几): its arithmetic is over percentages.
+_RATE = re.compile(r"率|比例|比重|占比|百分")
 
 
 def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
@@ -130,7 +134,7 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
     anchors = anchor_words(terms)
 
     def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
-        for s in chosen:
+        for s in sorted(chosen, key=lambda c: -c.score):  # the place's best sentence first
             f = figure_for(s.text, anchors, kind)
             if f is not None:
                 return s, f
@@ -181,13 +185,18 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     ops = operators(question)
     stepwise = len(ops) >= 2 and "−" in ops and "+" in ops
     unit = asked_unit(question)
+    anchors = anchor_words(part.evidence.terms)
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
         if not figs:
             continue
         same = [f for f in figs if f.unit.lstrip("余") == unit] if unit else []
         if len(same) < 2:
-            kind = unit_kind(unit) if unit else figs[0].kind
+            # The kind asked: its measure word, a rate (败诉率比上一年降了多少 → the two percentages), or
+            # that of the figure right after the question's words; else the sentence's first figure's.
+            near = figure_near(s.text, anchors)
+            kind = (unit_kind(unit) if unit else "share" if _RATE.search(question)
+                    else near.kind if near is not None else figs[0].kind)
             same = [f for f in figs if f.kind == kind]
         if len(same) < 2:
             continue
