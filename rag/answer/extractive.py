@@ -8,6 +8,8 @@ the arithmetic written out for sums and differences.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 
 from rag.answer.base import Draft, Part
@@ -15,10 +17,25 @@ from rag.answer.citations import CitationBook
 from rag.answer.evidence import SentenceHit
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
-from rag.answer.numbers import Figure, difference, figure_near, figures, same_unit, total
+from rag.answer.numbers import (
+    Figure,
+    anchor_words,
+    asked_unit,
+    difference,
+    figure_for,
+    figure_near,
+    figures,
+    operators,
+    same_unit,
+    total,
+    unit_kind,
+    worked,
+)
 from rag.answer.outline import point_text
 
 MAX_SENTENCE_CHARS = 160
+#: A question about a rate or share (率, 比例, 占比, 百分之几): its arithmetic is over percentages.
+_RATE = re.compile(r"率|比例|比重|占比|百分")
 
 
 def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
@@ -72,7 +89,7 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         intent = parts[0].intent if parts else Intent()
         terms = parts[0].evidence.terms if parts else []
-        picked: list[tuple[Part, Figure | None, int]] = []
+        quoted: list[tuple[Part, list[SentenceHit]]] = []
         for part in parts:
             ev = part.evidence
             # Sentences that read like instructions (rag.answer.injection) are never quoted as facts.
@@ -100,50 +117,101 @@ class ExtractiveAnswerer:
                     body = f"据《{part.source}》：{body}"
                 line = f"{part.label}：{body}" if part.label else body
                 if intent.number and chosen:
-                    # The first quoted sentence that holds a figure about the question's words.
-                    found = next(((s, f) for s in chosen if (f := figure_near(s.text, terms)) is not None), None)
-                    if found:
-                        picked.append((part, found[1], book.cite(found[0].hit, found[0].text)))
-                    else:
-                        picked.append((part, None, 0))
+                    quoted.append((part, chosen))
             lines.append(line)
             yield line + "\n"
-        summary = _arithmetic(intent, picked, parts, terms, book)
+        picked = _place_figures(question, quoted, terms, book) if len(parts) > 1 else []
+        summary = _arithmetic(question, intent, picked, parts, book)
         if summary:
             lines.append(summary)
             yield summary + "\n"
         yield Draft(answer="\n".join(lines), citations=book.citations, answerer=self.name)
 
 
-def _arithmetic(intent: Intent, picked: list[tuple[Part, Figure | None, int]], parts: list[Part],
-                terms: list[str], book: CitationBook) -> str:
+def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], terms: list[str],
+                   book: CitationBook) -> list[tuple[Part, Figure | None, int]]:
+    """Each place's figure: in its first quoted sentence that has one about the question's words (or the
+    reports' words for them), of the kind of unit asked ("多少本" → a count)
+    or, when none is asked, of the kind most places' figures have (件 and 起 alike, never % against 件)."""
+    asked = unit_kind(asked_unit(question)) if asked_unit(question) else ""
+
+    anchors = anchor_words(terms)
+
+    def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
+        for s in sorted(chosen, key=lambda c: -c.score):  # the place's best sentence first
+            f = figure_for(s.text, anchors, kind)
+            if f is not None:
+                return s, f
+        return None
+
+    found = [find(chosen, asked) for _, chosen in quoted]
+    if not asked:
+        kinds = Counter(f.kind for x in found if x for f in [x[1]])
+        if kinds:
+            top, n = kinds.most_common(1)[0]
+            if n >= 2:
+                found = [x if x and x[1].kind == top else find(chosen, top)
+                         for x, (_, chosen) in zip(found, quoted, strict=True)]
+    return [(p, x[1], book.cite(x[0].hit, x[0].text)) if x else (p, None, 0)
+            for x, (p, _) in zip(found, quoted, strict=True)]
+
+
+def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure | None, int]],
+                parts: list[Part], book: CitationBook) -> str:
     """A sum, difference or largest value over the quoted figures, with the inputs and the working."""
     labelled = [(p.label, f, n) for p, f, n in picked if f is not None]
     if len(parts) > 1 and len(labelled) >= 2 and same_unit([f for _, f, _ in labelled]):
         figs = [f for _, f, _ in labelled]
         inputs = "，".join(f"{label}{f.text}[{n}]" for label, f, n in labelled)
-        if intent.superlative or (intent.compare and not intent.sum and not intent.diff):
+        if intent.superlative or (intent.rank and not intent.sum and not intent.diff):
             pick = max if not intent.least else min
-            label, f, _ = pick(labelled, key=lambda x: x[1].value)
+            label, f, _ = pick(labelled, key=lambda x: x[1].magnitude)
             word = "最少" if intent.least else "最多"
             if not intent.superlative and len(labelled) == 2:
-                hi, lo = sorted(labelled, key=lambda x: -x[1].value)
+                hi, lo = sorted(labelled, key=lambda x: -x[1].magnitude)
                 return f"比较：{inputs}；{hi[0]}更多，{difference(hi[1], lo[1])}。"
             return f"比较：{inputs}；其中{label}{word}（{f.text}）。"
         if intent.sum:
             return f"合计：{inputs}；{total(figs)}。"
         if intent.diff and len(labelled) == 2:
-            return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
+            hi, lo = sorted(labelled, key=lambda x: -x[1].magnitude)
+            return f"计算：{inputs}；{hi[0]}更多，{difference(figs[0], figs[1])}。"
         return ""
     if len(parts) == 1 and (intent.diff or intent.sum):
-        # Both figures in one quoted sentence ("排查1825件，成功调解1821件" → 1825−1821=4件).
-        for s in select_sentences(parts[0].evidence.sentences, intent):
-            figs = figures(s.text)
-            same = [f for f in figs if same_unit([f, figs[0]])] if figs else []
-            if len(same) >= 2:
-                n = book.cite(s.hit, s.text)
-                working = total(same) if intent.sum else difference(same[0], same[1])
-                return f"计算：{working}（数字引自[{n}]）。"
+        return _within_sentence(question, intent, parts[0], book)
+    return ""
+
+
+def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+    """Both (or all) figures in one quoted sentence ("排查1825件，成功调解1821件" → 1825−1821=4件), of the
+    unit the question counts in when it names one ("多几起" picks 92起 and 49起 over 131家次), combined
+    as the question says when it spells out the steps ("新收的加上结转的，再减掉办结的" → 269+18−240)."""
+    ops = operators(question)
+    stepwise = len(ops) >= 2 and "−" in ops and "+" in ops
+    unit = asked_unit(question)
+    anchors = anchor_words(part.evidence.terms)
+    for s in select_sentences(part.evidence.sentences, intent):
+        figs = figures(s.text)
+        if not figs:
+            continue
+        same = [f for f in figs if f.unit.lstrip("余") == unit] if unit else []
+        if len(same) < 2:
+            # The kind asked: its measure word, a rate (败诉率比上一年降了多少 → the two percentages), or
+            # that of the figure right after the question's words; else the sentence's first figure's.
+            near = figure_near(s.text, anchors)
+            kind = (unit_kind(unit) if unit else "share" if _RATE.search(question)
+                    else near.kind if near is not None else figs[0].kind)
+            same = [f for f in figs if f.kind == kind]
+        if len(same) < 2:
+            continue
+        n = book.cite(s.hit, s.text)
+        if stepwise and len(same) >= len(ops) + 1:
+            working = worked(same[: len(ops) + 1], ops)
+        elif intent.sum:
+            working = total(same)
+        else:
+            working = difference(same[0], same[1])
+        return f"计算：{working}（数字引自[{n}]）。"
     return ""
 
 

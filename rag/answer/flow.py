@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
+from rag.answer.compare import accept, expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
     Evidence,
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 OUTLINE_SURE = OUTLINE_MATCH_SURE
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
-_EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]")
+_EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]|"
+                          r"每一?个(地方|县|区|镇)|所有(的)?(地方|县市|报告)|这些地方|各个?县市|几个县市")
 
 
 class QuestionError(ValueError):
@@ -144,8 +146,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
         parts = []
+        extra = expansion(resolved.search, question_terms(standalone, drop))
         for group, label in zip(groups, labels, strict=True):
-            sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group))
+            sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group),
+                                     expansion=extra)
             parts.append(observe(make_part(label, sub.chunks, group)))
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
@@ -157,8 +161,13 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
     if len(parts) > 1:
-        # One line per place: a place's line is given only when sure; otherwise it is said to be missing.
-        gated = [REFUSE if d == WEAK else d for d in gated]
+        # One line per place: a place's line is given when the gate is sure, or when its sentence states
+        # what another place's states (rag.answer.compare); otherwise the place is said to be missing.
+        resolver = retriever.resolver
+        agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
+        gated = [d if d == ANSWER or d == REFUSE and outright else
+                 ANSWER if accept(p.evidence.p_answer, a) else REFUSE
+                 for p, d, a in zip(parts, gated, agreed, strict=True)]
     for p, d in zip(parts, gated, strict=True):
         p.gate = d
     if pipe.answerer.judges_answerability:

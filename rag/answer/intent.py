@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _NUMBER = re.compile(
-    r"多少|(?<!哪)几[个件家次项名人条场所位份万亿批支类起宗]|数量|数字(?!政府|法治|化|经济|治理|技术|平台|赋能)|数据(?!赋能|共享|平台|治理)|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
+    r"多少|(?<![哪这])几(?:个(?!地方|县|市|区|镇|乡|街道)|[件家次项名人条场所位份万亿批支类起宗])|数量|数字(?!政府|法治|化|经济|治理|技术|平台|赋能)|数据(?!赋能|共享|平台|治理)|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
     r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
 )
 _NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)
@@ -34,13 +34,17 @@ _SUMMARY = re.compile(
 )
 _YESNO = re.compile(r"有没有|是否|是不是|[^什]吗[？?。]*$|了没|没有[？?]$|did |does |is there", re.I)
 _COMPARE = re.compile(r"(哪个|哪一个|哪家|哪里|谁)[^，。？?]{0,12}(最|更|比较|多|少|高|低|大|小)|分别|各自|各[个地]|对比|比较|相比|区别|差别|一样|"
-                      r"几个地方|五个地方|这几[个份家]|哪个地方|哪些地方|各地|都是多少")
+                      r"几个地方|五个地方|这几[个份家]|哪个地方|哪些地方|各地|都是多少|"
+                      r"每一?个(地方|县|区|镇)|所有(的)?(地方|县市|报告)|这些地方|各个?县市|几个县市")
 _MOST = re.compile(r"最(多|高|大|长|快|好|强)")
 _LEAST = re.compile(r"最(少|低|小|短|慢|差|弱)")
 _DIFF = re.compile(r"多了多少|少了多少|[降升涨增减]了多少|增加了多少|减少了多少|差多少|相差|差了|高出|低了|多出|"
                    r"比.{0,12}[多少高低]|增长了|下降了|变化|差距是多少|多几|少几|还[剩差压]|剩下|"
                    r"没.{0,3}(好|成|完|结|成功)|未(办结|化解|调解|结案)")
 _SUM = re.compile(r"一共|总共|合计|加起来|加在一起|总和|共计|总计|合起来")
+#: "德化和石狮谁做得多": a quantity compared between places; 谁 asks for the place, not for a person.
+_WHO_MORE = re.compile(r"谁[^，。？?]{0,8}(多|少|高|低|快|慢|大|小|强|弱)")
+_RANK = re.compile(r"(谁|哪个|哪一个|哪家|哪里|哪儿)[^，。？?]{0,12}(更|多|少|高|低|快|慢|大|小|强|弱)")
 _PREVIOUS_YEAR = re.compile(r"上一年|前一年|去年|上年|比往年")
 
 
@@ -57,6 +61,8 @@ class Intent:
     diff: bool = False
     sum: bool = False
     previous_year: bool = False
+    rank: bool = False  # "谁…多", "哪个…多": which of the places has more
+
 
     @property
     def arithmetic(self) -> bool:
@@ -75,9 +81,10 @@ def read_intent(question: str) -> Intent:
     number = bool(_NUMBER.search(q))
     diff = bool(_DIFF.search(q))
     summary = bool(_SUMMARY.search(q))
+    who_more = bool(_WHO_MORE.search(q))
     return Intent(
-        number=number or diff,
-        name=bool(_NAME.search(q)) or (bool(_WHERE.search(q)) and not summary),
+        number=number or diff or who_more,
+        name=bool(_NAME.search(_WHO_MORE.sub("", q))) or (bool(_WHERE.search(q)) and not summary),
         list=bool(_LIST.search(q)),
         summary=summary and not number,
         yesno=bool(_YESNO.search(q)),
@@ -87,4 +94,5 @@ def read_intent(question: str) -> Intent:
         diff=diff,
         sum=bool(_SUM.search(q)),
         previous_year=bool(_PREVIOUS_YEAR.search(q)),
+        rank=bool(_RANK.search(q)),
     )

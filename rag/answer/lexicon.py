@@ -30,6 +30,11 @@ def _idf_table() -> dict[str, float]:
     return table
 
 
+def idf_table() -> dict[str, float]:
+    """jieba's whole idf table (word → idf), for looking words up inside a text without segmenting it."""
+    return _idf_table()
+
+
 def idf(word: str) -> float:
     """General-language rarity of a word: high for 行政复议, low for 工作."""
     return _idf_table().get(word, _UNSEEN_IDF)

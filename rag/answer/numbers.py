@@ -2,6 +2,10 @@
 
 A computed number is never stated alone: the answer quotes every input with its citation and writes
 the sum as it was done ("269+18−240=47"), so the reader can check it against the sources.
+
+Reports count the same thing with different measure words (石狮 "录入案件16180起", 鲤城 "办理案件12596件";
+"政策解读72条" against "73份"), so figures are compared by the *kind* of their unit — things counted,
+people, organisations, events, shares, money, time — never across kinds (a percentage is not a count).
 """
 
 from __future__ import annotations
@@ -11,9 +15,24 @@ from dataclasses import dataclass
 
 _FIGURE = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万亿|亿元|万元|亿|万|千)?\s*"
-    r"(%|％|个百分点|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|个工作日|万人次|平方米|公里|余件|余人|余次)?"
+    r"(%|％|个百分点|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|个工作日|万人次|平方米|公里|"
+    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|场次|家次|户次|位|支|类|座)?"
 )
 _SCALE = {"万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8, "千": 1e3, "万亿": 1e12}
+#: Measure words grouped by what they count; figures of one group can be compared and added.
+_KINDS = {
+    "count": "件起宗个份条篇项批期卷本册部类座",
+    "people": "人名位",
+    "org": "家户所支",
+    "event": "次场",
+}
+_KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "money", "天": "time", "小时": "time",
+               "个工作日": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
+               "户次": "visits", "平方米": "area", "公里": "length"}
+#: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
+_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天)")
+#: Operators a question states in words, in order: "新收的加上结转的，再减掉办结的".
+_OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉")
 
 
 @dataclass
@@ -22,9 +41,39 @@ class Figure:
     unit: str
     text: str  # as written, e.g. "1332件"
     start: int  # offset in the sentence
+    scale: str = ""  # "万" in "24.2万"
 
     def shown(self) -> str:
         return _fmt(self.value)
+
+    @property
+    def magnitude(self) -> float:
+        """The value with its 万/亿 applied, for comparing 24.2万 with 1015."""
+        return self.value * _SCALE.get(self.scale, 1.0)
+
+    @property
+    def kind(self) -> str:
+        return unit_kind(self.unit)
+
+
+def unit_kind(unit: str) -> str:
+    """What a measure word counts: "count" for 件/起/份, "people" for 人/名, "share" for %…"""
+    u = unit
+    for scale in ("万亿", "亿元", "万元", "亿", "万", "千"):
+        if u.startswith(scale) and u != scale:
+            u = u[len(scale):]
+            break
+    u = u.removeprefix("余")
+    if u in _KIND_WORDS:
+        return _KIND_WORDS[u]
+    if u in ("", "万", "亿", "千", "万亿"):
+        return "count"  # "24.2万失信主体": a bare scaled number counts things
+    if u in ("万元", "亿元"):
+        return "money"
+    for kind, chars in _KINDS.items():
+        if len(u) == 1 and u in chars:
+            return kind
+    return u
 
 
 def figures(sentence: str) -> list[Figure]:
@@ -39,8 +88,21 @@ def figures(sentence: str) -> list[Figure]:
         value = float(num)
         if re.fullmatch(r"20\d{2}", num) and not unit:
             continue
-        out.append(Figure(value, (scale + unit) if scale and unit else unit, m.group(0).strip(), m.start()))
+        scale_word = scale if scale in ("万", "亿", "千", "万亿") else ""
+        out.append(Figure(value, (scale + unit) if scale and unit != scale else unit, m.group(0).strip(),
+                          m.start(), scale_word))
     return out
+
+
+def asked_unit(question: str) -> str:
+    """The measure word the question counts in ("多几起" → 起), or ""."""
+    m = _ASKED_UNIT.search(question)
+    return m.group(1) if m else ""
+
+
+def operators(question: str) -> list[str]:
+    """"+"/"−" for each operator the question states in words, in order."""
+    return ["+" if op.startswith(("加", "再加")) else "−" for op in _OPERATOR.findall(question)]
 
 
 def figure_near(sentence: str, terms: list[str]) -> Figure | None:
@@ -60,22 +122,72 @@ def figure_near(sentence: str, terms: list[str]) -> Figure | None:
     return best if distance(best) <= 30 else None
 
 
+def anchor_words(terms: list[str]) -> list[str]:
+    """The question's words and the reports' words for them (案子 → 案件), for finding its figure."""
+    from rag.answer.lexicon import synonyms
+
+    out = list(terms)
+    for t in terms:
+        out.extend(w for w in synonyms(t) if w not in out)
+    return out
+
+
+#: How far after a figure the question's words may follow it ("75家企业修复信用").
+BEFORE_WORDS = 10
+
+
+def figure_for(sentence: str, anchors: list[str], kind: str = "") -> Figure | None:
+    """A place's figure in a quoted sentence: the one right after the question's words, of the wanted
+    kind of unit; or the sentence's only figure of that kind when those words follow it closely. A
+    figure about something else ("建立1个县级公共法律服务实体平台…法律援助" for 法律援助案件) is not taken."""
+    near = figure_near(sentence, anchors)
+    if near is not None and (not kind or near.kind == kind):
+        return near
+    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
+    if len(figs) == 1:
+        # "为75家企业修复信用": the figure may come just before the words, in the same clause.
+        f = figs[0]
+        after = sentence[f.start + len(f.text): f.start + len(f.text) + BEFORE_WORDS]
+        after = re.split(r"[，。；,;]", after, maxsplit=1)[0]
+        if any(a and a in after for a in anchors):
+            return f
+    return None
+
+
 def _fmt(v: float) -> str:
     return str(int(v)) if abs(v - round(v)) < 1e-9 else f"{v:.2f}".rstrip("0").rstrip(".")
 
 
+def _values(figs: list[Figure]) -> tuple[list[float], str]:
+    """Values as written when all share a scale (24.2万 stays 24.2, unit 万), else magnitudes."""
+    if len({f.scale for f in figs}) == 1:
+        return [f.value for f in figs], figs[0].unit
+    return [f.magnitude for f in figs], figs[0].unit.lstrip("万亿千")
+
+
 def difference(a: Figure, b: Figure) -> str:
     """"a−b=d" with the larger first, in the unit both share."""
-    hi, lo = (a, b) if a.value >= b.value else (b, a)
-    unit = "个百分点" if hi.unit in ("%", "％") else hi.unit
-    return f"{_fmt(hi.value)}−{_fmt(lo.value)}={_fmt(hi.value - lo.value)}{unit}"
+    hi, lo = (a, b) if a.magnitude >= b.magnitude else (b, a)
+    (vh, vl), unit = _values([hi, lo])
+    unit = "个百分点" if hi.unit in ("%", "％") else unit
+    return f"{_fmt(vh)}−{_fmt(vl)}={_fmt(vh - vl)}{unit}"
 
 
 def total(figs: list[Figure]) -> str:
-    unit = figs[0].unit
-    return "+".join(_fmt(f.value) for f in figs) + f"={_fmt(sum(f.value for f in figs))}{unit}"
+    values, unit = _values(figs)
+    return "+".join(_fmt(v) for v in values) + f"={_fmt(sum(values))}{unit}"
+
+
+def worked(figs: list[Figure], ops: list[str]) -> str:
+    """The question's own sequence of operations over figures in report order: "269+18−240=47件"."""
+    values, unit = _values(figs)
+    result, text = values[0], _fmt(values[0])
+    for op, v in zip(ops, values[1:], strict=True):
+        result = result + v if op == "+" else result - v
+        text += f"{op}{_fmt(v)}"
+    return f"{text}={_fmt(result)}{unit}"
 
 
 def same_unit(figs: list[Figure]) -> bool:
-    units = {f.unit.replace("％", "%").lstrip("余") for f in figs}
-    return len(units) == 1
+    """Figures that can be compared or added: one kind of unit (件 with 起, 条 with 份; never % with 件)."""
+    return len({f.kind for f in figs}) == 1

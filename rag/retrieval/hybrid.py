@@ -90,8 +90,11 @@ class HybridRetriever:
         return self.resolver.resolve(question)
 
     def retrieve(
-        self, question: str, k: int = 10, doc_ids: list[str] | None = None, scope: Scope | None = None
+        self, question: str, k: int = 10, doc_ids: list[str] | None = None, scope: Scope | None = None,
+        expansion: str = "",
     ) -> RetrievalResult:
+        """``expansion``: extra words (the reports' words for the question's) searched by the lexical
+        index only; the question's vector stays the one already embedded, so no second embedding."""
         query = normalize_query(question)
         scope = scope if scope is not None else self.scope_for(query)
         allowed = _intersect(doc_ids, scope.doc_ids)
@@ -101,7 +104,7 @@ class HybridRetriever:
             allowed = list(doc_ids) if doc_ids else None
         n = max(self.candidate_k, k)
         dense = self._dense(query, n, allowed) if self.use_dense else []
-        lexical = self.lexical.search(query, n, allowed) if self.use_lexical else []
+        lexical = self.lexical.search(f"{query} {expansion}".strip(), n, allowed) if self.use_lexical else []
         if self.use_lexical and self.lexical.chunks:
             # Only chunks of the document versions the lexical snapshot holds, which are complete: a
             # document being written (or rewritten) by another process never shows half-done.

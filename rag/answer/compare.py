@@ -1,0 +1,204 @@
+"""Comparisons ask the same thing of every place: the places' answers should be about the same thing.
+
+A colloquial comparison ("各地给多少家公司恢复了信誉") often shares no word with the reports
+("为75家企业修复信用"), so each place's own ranking of sentences is unsure. But the reports that hold
+the fact state it in much the same words, so the right sentences of different places agree with each
+other while wrong ones (each place's nearest miss) do not. This module picks one sentence per place
+that is both well ranked for the question and in agreement with the other places' picks, and keeps
+the words the picks share ("修复信用") as the comparison's topic: it anchors the figures quoted per place.
+
+Agreement is the idf-weighted overlap of rare words (jieba's general idf, as for question terms), so
+common report words (开展, 工作, 行政) say nothing and the measure does not drift with the corpus.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.answer import lexicon
+from rag.answer.base import Part
+from rag.answer.evidence import SentenceHit
+from rag.answer.numbers import figures
+
+#: Sentences per place considered (the sentence model's best first).
+CANDIDATES = 12
+#: How far below a place's best sentence (in the sentence model's logits) a candidate may be.
+SCORE_WINDOW = 4.0
+#: Logits one unit of agreement is worth when choosing a place's sentence.
+AGREEMENT_WEIGHT = 4.0
+#: Logits for stating the same kind of figure as the other places' picks (件 with 起, % with %): parallel
+#: facts have the same shape, so "二是认真落实行政诉讼出庭制度" loses to "应诉的行政诉讼案件0宗".
+SHAPE_WEIGHT = 1.0
+#: Words rarer than this (jieba idf) carry a topic; 开展 (~5), 工作 (~4) do not.
+MIN_IDF = 7.0
+#: A place whose gate was unsure is still answered when its sentence agrees this well with another's,
+AGREED = 0.2
+#: the gate's probability is at least this,
+AGREED_MIN_P = 0.55
+#: and the sentence holds at least this share of the question's words (or their synonyms): agreeing on
+#: a topic the question does not mention ("枫桥经验" for a question about policy explainers) is no answer.
+AGREED_MIN_COVERAGE = 0.05
+#: Words that name the reporting body, not a topic: 全县, 我市, 县政府, 市委…
+_ADMIN = re.compile(r"^[全我本该各]?[省市县区镇乡]$|^[全我本该各][省市县区镇乡]|^[省市县区镇乡](政府|委|级|人大)|政府$|^.[州市]市?$")
+#: Rounds of choosing each place's sentence given the others' choices (it settles in two or three).
+ROUNDS = 3
+
+
+#: Longest dictionary word looked up inside a sentence.
+MAX_WORD = 4
+
+
+@functools.lru_cache(maxsize=20_000)
+def topic_words(text: str) -> dict[str, float]:
+    """Rare dictionary words inside a sentence with their idf: every 2–4 character substring that jieba's
+    idf table knows (as jieba's search mode cuts 行政诉讼 into 行政, 诉讼, 行政诉讼, without segmenting, which
+    cost more than the query embedding for a five-place comparison). Words naming the reporting body
+    (全县, 县政府) are left out."""
+    table = lexicon.idf_table()
+    folded = text.lower()
+    out: dict[str, float] = {}
+    for i in range(len(folded) - 1):
+        for n in range(2, MAX_WORD + 1):
+            w = folded[i : i + n]
+            weight = table.get(w)
+            if weight is not None and weight >= MIN_IDF and len(w) == n and not _ADMIN.search(w):
+                out[w] = weight
+    return out
+
+
+def agreement(a: str, b: str, is_place: Callable[[str], bool] | None = None) -> float:
+    """How much of sentence b's topic sentence a states: the idf-weighted share of b's rare words that a
+    holds (1 when a states all of them, 0 for none). Directed, so a short heading that names the topic
+    and nothing else does not outscore the sentence that states the fact in full. Place names
+    (``is_place``) are left out: two reports both naming 泉州市 agree on nothing."""
+    return _covered(_topic(a, is_place), _topic(b, is_place))
+
+
+def _topic(text: str, is_place: Callable[[str], bool] | None) -> dict[str, float]:
+    words = topic_words(text)
+    return {w: v for w, v in words.items() if not is_place(w)} if is_place is not None else words
+
+
+def _covered(wa: dict[str, float], wb: dict[str, float]) -> float:
+    total = sum(wb.values())
+    return sum(v for w, v in wb.items() if w in wa) / total if total else 0.0
+
+
+@functools.lru_cache(maxsize=20_000)
+def _kinds(text: str) -> frozenset[str]:
+    return frozenset(f.kind for f in figures(text))
+
+
+@dataclass
+class Agreement:
+    support: float  # best agreement (either way) of this place's pick with another place's pick
+    shared: list[str]  # rare words the pick shares with the best-agreeing pick, rarest first
+    coverage: float = 0.0  # share of the question's words the pick holds
+
+
+def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) -> list[Agreement]:
+    """Reorder each place's sentences so its pick comes first; returns each place's agreement.
+
+    Coordinate ascent: every place starts from its best-ranked sentence, then in turn takes the
+    candidate maximising (its logit − the place's best logit) + weight × its best agreement with the
+    other places' current picks.
+    """
+    pools: list[list[SentenceHit]] = []
+    for p in parts:
+        sents = p.evidence.sentences if p.evidence.kind != "outline" else []
+        if not sents:
+            pools.append([])
+            continue
+        top = sents[0].score
+        pool = [s for s in sents[:CANDIDATES] if s.score >= top - SCORE_WINDOW]
+        if p.intent.number:
+            # A count is asked: a sentence without a figure cannot be a place's answer.
+            pool = [s for s in pool if s.typed > 0] or pool
+        pools.append(pool)
+    picks = [pool[0] if pool else None for pool in pools]
+    if sum(p is not None for p in picks) < 2:
+        return [Agreement(0.0, []) for _ in parts]
+
+    # Each candidate's topic words and figure kinds are read once; the rounds only compare them.
+    words = {id(c): _topic(c.text, is_place) for pool in pools for c in pool}
+    kinds = {id(c): _kinds(c.text) for pool in pools for c in pool}
+
+    def support(i: int, cand: SentenceHit) -> float:
+        return max((_covered(words[id(cand)], words[id(o)]) for j, o in enumerate(picks) if j != i and o is not None),
+                   default=0.0)
+
+    def shape(i: int, cand: SentenceHit) -> float:
+        others = [kinds[id(o)] for j, o in enumerate(picks) if j != i and o is not None]
+        others = [k for k in others if k]
+        return sum(bool(k & kinds[id(cand)]) for k in others) / len(others) if others else 0.0
+
+    for _ in range(ROUNDS):
+        changed = False
+        for i, pool in enumerate(pools):
+            if not pool:
+                continue
+            best = pool[0].score
+            choice = max(pool, key=lambda c: (c.score - best) + AGREEMENT_WEIGHT * support(i, c)
+                         + SHAPE_WEIGHT * shape(i, c))
+            if choice is not picks[i]:
+                picks[i], changed = choice, True
+        if not changed:
+            break
+    out = []
+    for i, (p, pick) in enumerate(zip(parts, picks, strict=True)):
+        if pick is None:
+            out.append(Agreement(0.0, []))
+            continue
+        # Agreement between two places' picks, for answering: either states (most of) the other's topic.
+        others = [(max(_covered(words[id(pick)], words[id(o)]), _covered(words[id(o)], words[id(pick)])), o)
+                  for j, o in enumerate(picks) if j != i and o is not None]
+        score, mate = max(others, key=lambda x: x[0])
+        mine, theirs = words[id(pick)], words[id(mate)]
+        shared = sorted(mine.keys() & theirs.keys(), key=lambda w: -mine[w])
+        out.append(Agreement(score, shared, pick.coverage))
+        sents = p.evidence.sentences
+        if sents and sents[0] is not pick:
+            # The pick leads; the quoted runners-up are judged against it (rag.answer.extractive).
+            lead = max(sents[0].score, pick.score)
+            sents.remove(pick)
+            pick.score = lead + 1e-6
+            sents.insert(0, pick)
+    return out
+
+
+def accept(p_answer: float, agreed: Agreement) -> bool:
+    """An unsure place is answered when its pick states what another place's pick states."""
+    return agreed.support >= AGREED and p_answer >= AGREED_MIN_P and agreed.coverage >= AGREED_MIN_COVERAGE
+
+
+#: At most this many report words are added to a comparison's per-place search.
+MAX_EXPANSION = 6
+
+
+def expansion(search: str, terms: list[str]) -> str:
+    """The reports' words for the question's everyday ones ("红头文件" → 规范性文件), from the project's
+    synonym list only, for each place's lexical search: each place's retrieval must find the fact in the
+    report's own wording, and one place's miss would read as "not in this report"."""
+    extra: list[str] = []
+    for t in terms:
+        for w in sorted(lexicon.synonyms(t, use_cilin=False), key=len, reverse=True):
+            if w not in search and w not in extra and not any(w in e for e in extra):
+                extra.append(w)
+    return " ".join(extra[:MAX_EXPANSION])
+
+
+def place_test(aliases: list[str]) -> Callable[[str], bool]:
+    """Does a word name (part of) a place the corpus covers: 石狮, 泉州市, 泉州?"""
+    names = {a for a in aliases if len(a) >= 2}
+    joined = "\x00".join(names)
+
+    def is_place(word: str) -> bool:
+        return word in joined or any(word[i:j] in names for i in range(len(word)) for j in range(i + 2, len(word) + 1))
+
+    return is_place
+
+
+__all__ = ["Agreement", "accept", "agreement", "expansion", "harmonize", "place_test", "topic_words"]

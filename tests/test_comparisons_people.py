@@ -1,0 +1,117 @@
+"""Comparisons and arithmetic asked the way people ask them, through the whole pipeline (real Chroma, real
+embedded model, the shipped answer model), plus the pieces they rest on: measure words compared by kind,
+the question's own steps of arithmetic, and places' sentences agreeing with each other."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.compare import agreement, place_test
+from rag.answer.intent import read_intent
+from rag.answer.numbers import asked_unit, figure_for, figures, operators, same_unit, unit_kind, worked
+
+MARK = re.compile(r"\[\d+\]")
+
+
+def _line(answer: str, place: str) -> str:
+    return next((ln for ln in answer.splitlines() if ln.startswith(f"{place}：")), "")
+
+
+def test_everyday_words_find_each_places_figure(pipeline):
+    # 帮企业把信用修好 is 修复信用 in the reports; each place's line quotes its own figure, cited.
+    result = pipeline.ask("德化和石狮帮企业把信用修好的各有几家")
+    assert not result.refused
+    assert "75家" in _line(result.answer, "德化") and MARK.search(_line(result.answer, "德化"))
+    assert "1015家" in _line(result.answer, "石狮") and MARK.search(_line(result.answer, "石狮"))
+
+
+def test_every_place_means_every_report(pipeline):
+    result = pipeline.ask("每个地方出台的规范性文件各是多少件")
+    assert not result.refused
+    lines = [ln for ln in result.answer.splitlines() if "：" in ln]
+    places = {ln.split("：", 1)[0] for ln in lines}
+    assert {"安溪县", "德化县", "虎邱镇", "鲤城区", "石狮市"} <= places, result.answer
+    assert "19件" in _line(result.answer, "安溪县") and "12件" in _line(result.answer, "石狮市")
+
+
+def test_place_without_the_fact_is_said_to_be_missing(pipeline):
+    result = pipeline.ask("石狮和虎邱分别修复了多少家企业信用")
+    assert not result.refused
+    assert "1015家" in _line(result.answer, "石狮")
+    assert "没有找到" in _line(result.answer, "虎邱")
+
+
+def test_difference_across_places_with_different_measure_words(pipeline):
+    # 鲤城 counts 政策解读 in 份, 石狮 in 条: both are counts of documents, so they are compared.
+    result = pipeline.ask("鲤城发的政策解读比石狮多几条")
+    assert not result.refused
+    assert re.search(r"鲤城73份\[\d\]，石狮72条\[\d\]", result.answer), result.answer
+    assert "73−72=1" in result.answer
+
+
+def test_question_spelling_out_the_steps_gets_them_in_order(pipeline):
+    result = pipeline.ask("安溪县行政复议新收申请加上结转的，扣除办结的以后还有几件没办完？")
+    assert not result.refused
+    assert "269+18−240=47件" in result.answer
+    assert "269件" in result.answer and MARK.search(result.answer)
+
+
+def test_unit_asked_picks_the_right_pair_of_figures(pipeline):
+    # The sentence also counts 141件 in all; 多几起 compares the two figures counted in 起.
+    result = pipeline.ask("虎邱镇录入平台的执法案件里，行政检查比行政处罚多几起？")
+    assert not result.refused
+    assert "92−49=43起" in result.answer
+
+
+def test_measure_words_compare_by_kind():
+    assert unit_kind("起") == unit_kind("件") == unit_kind("份") == unit_kind("卷") == "count"
+    assert unit_kind("名") == unit_kind("人") == "people"
+    assert unit_kind("%") != unit_kind("件")
+    assert same_unit(figures("录入案件16180起，办理案件12596件"))
+    assert not same_unit(figures("办理案件25件，出庭率100%"))
+    a, b = figures("帮助24.2万失信主体，修复1015家企业信用")
+    assert a.magnitude == 242000 and b.magnitude == 1015
+
+
+def test_question_steps_and_units_are_read():
+    assert operators("新来的加上留下来的，再减掉办完的") == ["+", "−"]
+    assert operators("一共多少") == []
+    assert asked_unit("检查的比处罚的多几起") == "起"
+    assert asked_unit("各抽了多少本") == "本"
+    assert worked(figures("新收269件，结转18件，办结240件"), ["+", "−"]) == "269+18−240=47件"
+
+
+def test_a_figure_about_something_else_is_not_taken():
+    s = "建立1个县级公共法律服务实体平台，整合法律咨询、法律援助等功能。"
+    assert figure_for(s, ["法律援助", "案件"]) is None
+    assert figure_for("2024年我区共办理法律援助案件283件，挽回损失约257.3万元", ["法律援助"]).text == "283件"
+
+
+def test_places_agree_on_the_same_fact_not_on_their_names():
+    is_place = place_test(["石狮市", "石狮", "泉州市", "泉州"])
+    same = agreement("开展2024年度行政执法案卷评查工作，评查案件卷宗共71卷。",
+                     "随机抽取16个执法单位共68份行政执法卷宗进行评查。", is_place)
+    other = agreement("获评泉州市优秀品牌。", "泉州市召开推进会。", is_place)
+    assert same > 0.3 and other == 0.0
+
+
+def test_comparison_wording_is_not_a_count_or_a_person():
+    assert not read_intent("领导出庭应诉这块，几个地方做得怎么样").number
+    who = read_intent("石狮和鲤城谁发的政策解读多")
+    assert who.number and who.rank and not who.name
+    assert read_intent("虎邱镇的法律顾问是谁").name
+    assert read_intent("石狮有几个单位").number
+
+
+def test_who_did_more_names_the_larger_with_both_figures_cited(pipeline):
+    # 帮穷人打官司 is 法律援助 in the reports.
+    result = pipeline.ask("鲤城和德化谁帮穷人打官司帮得多？")
+    assert not result.refused
+    assert re.search(r"鲤城283件\[\d\]，德化1332件\[\d\]；德化更多，1332−283=1049件", result.answer), result.answer
+
+
+def test_change_of_a_rate_is_worked_out_in_percentage_points(pipeline):
+    # The sentence also counts cases (108件, 10件); a question about a rate compares the two rates.
+    result = pipeline.ask("安溪的行政诉讼败诉率比上一年降了多少")
+    assert not result.refused
+    assert "11.98−9.26=2.72个百分点" in result.answer
