@@ -90,3 +90,15 @@ def test_follow_up_is_answered_with_news_not_the_last_answer_again(pipeline):
     result = pipeline.ask("那打官司输了几件？", history=history)
     first = result.answer.split("[1]")[0]
     assert "败诉仅1件" in first and "73件" not in first, result.answer
+
+
+def test_no_year_on_year_change_is_computed_from_two_different_things(pipeline):
+    # 1924件 (patents granted) and 21.77件 (patents per 10,000 people) are both "件" of 2024: subtracting
+    # them is no change over the previous year, which the report does not give.
+    history = [Turn("user", "德化2024年新增专利授权多少件？"), Turn("assistant", "2024年全县新增专利授权1924件。[1]")]
+    result = pipeline.ask("这个数字比上一年增长了多少？", history=history)
+    assert "1924−21.77" not in result.answer and "计算" not in result.answer, result.answer
+    # With the earlier year stated in the sentence, the change is worked out from both cited figures.
+    history = [Turn("user", "安溪行政诉讼败诉率多少？"), Turn("assistant", "一审败诉率9.26%，位居全市第三优。[1]")]
+    result = pipeline.ask("比上一年降了多少？", history=history)
+    assert "11.98−9.26=2.72个百分点" in result.answer, result.answer

@@ -247,7 +247,7 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
     if intent.number:
         terms = [t for k in keys for t in (k, *lexicon.synonyms(k))]
         out["topic_figure"] = float(any(figure_near(s.text, terms) is not None for s in top))
-    if _ASKS_PERSON.search(question):
+    if intent.name and _ASKS_PERSON.search(question):  # not 谁…多 (a comparison of figures)
         out["person"] = float(any(has_person(s.text) for s in top))
     return out
 

@@ -192,7 +192,9 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     anchors = anchor_words(part.evidence.terms)
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
-        if not figs:
+        if not figs or intent.previous_year and not _names_earlier_period(s):
+            # "比上一年多了多少" needs the earlier value stated; two figures of one year are two different
+            # things (专利授权1924件, 每万人发明专利拥有量21.77件), never a year-on-year change.
             continue
         same = [f for f in figs if f.unit.lstrip("余") == unit] if unit else []
         if len(same) < 2:
@@ -213,6 +215,16 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             working = difference(same[0], same[1])
         return f"计算：{working}（数字引自[{n}]）。"
     return ""
+
+
+_EARLIER = re.compile(r"去年|上年|上一年|前一年|同期")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+
+
+def _names_earlier_period(s: SentenceHit) -> bool:
+    years = [int(y) for y in _YEAR.findall(s.text)]
+    current = s.hit.chunk.year or max(years, default=0)
+    return bool(_EARLIER.search(s.text)) or any(y < current for y in years)
 
 
 __all__ = ["ExtractiveAnswerer", "select_sentences"]
