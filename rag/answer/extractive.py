@@ -192,7 +192,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     anchors = anchor_words(part.evidence.terms)
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
-        if not figs or intent.previous_year and not _names_earlier_period(s):
+        if not figs or intent.previous_year and not stepwise and not _names_earlier_period(s):
             # "比上一年多了多少" needs the earlier value stated; two figures of one year are two different
             # things (专利授权1924件, 每万人发明专利拥有量21.77件), never a year-on-year change.
             continue
@@ -217,7 +217,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     return ""
 
 
-_EARLIER = re.compile(r"去年|上年|上一年|前一年|同期")
+_EARLIER = re.compile(r"去年|上年|上一年|前一年|同期|上期")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
 
