@@ -97,8 +97,18 @@ class ScopeResolver:
         self._joined: str | None = None
         # Questions are answered in several threads while another follows the corpus: one lock for both.
         self._lock = threading.RLock()
+        # All at once: append, then sort each list once (``add`` keeps them sorted one insert at a time).
         for d in docs:
-            self.add(d)
+            self._by_id[d.doc_id] = d
+        for d in self._by_id.values():
+            for alias, own in self._doc_aliases(d):
+                self._any.setdefault(alias, []).append(d.doc_id)
+                if own:
+                    self._own.setdefault(alias, []).append(d.doc_id)
+        for table in (self._any, self._own):
+            for ids in table.values():
+                ids.sort()
+        self._lengths.update(len(a) for a in self._any)
 
     # -- keeping up with the corpus ----------------------------------------------------------------
     def add(self, doc: DocPlaces) -> None:
