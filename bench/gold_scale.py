@@ -21,7 +21,7 @@ from bench.query import corpus, index_dir
 RESULTS = OUT / "gold_scale.jsonl"
 
 
-def run(n: int, gold: str, split: str) -> dict:
+def run(n: int, gold: str, split: str, lexical_statistics: str = "corpus") -> dict:
     import rag.pipeline as pipeline_mod
     from rag.evaluation.cli import add_eval_arguments, run_eval_command
     from rag.ingest.indexer import IngestReport
@@ -42,18 +42,19 @@ def run(n: int, gold: str, split: str) -> dict:
 
     ap = argparse.ArgumentParser()
     add_eval_arguments(ap)
-    out = OUT / f"gold-{n}-{split}"
+    out = OUT / f"gold-{n}-{split}-{lexical_statistics}"
     args = ap.parse_args(["--gold", gold, "--split", split, "--baselines", "", "--out", str(out)])
     real = pipeline_mod.Pipeline
     pipeline_mod.Pipeline = BenchIndexPipeline
     t = time.perf_counter()
     try:
-        run_eval_command(args, settings_for(index_dir(n), corpus(n)))
+        run_eval_command(args, settings_for(index_dir(n), corpus(n), lexical_statistics=lexical_statistics))
     finally:
         pipeline_mod.Pipeline = real
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     overall = metrics["systems"]["system"]["overall"]
-    return {"kind": "gold_scale", "n_reports": n, "gold": gold, "split": split, "n_questions": metrics["n_questions"],
+    return {"kind": "gold_scale", "n_reports": n, "gold": gold, "split": split, "lexical_statistics": lexical_statistics,
+            "n_questions": metrics["n_questions"],
             "seconds": round(time.perf_counter() - t, 1), "overall": overall,
             "real_vectors": embeddings.real_hits, "standin_vectors": embeddings.standins}
 
@@ -63,9 +64,11 @@ def main() -> None:
     ap.add_argument("n", type=int, nargs="+")
     ap.add_argument("--gold", default="eval/gold.jsonl")
     ap.add_argument("--split", default="test", choices=["dev", "test", "all"])
+    ap.add_argument("--lexical-statistics", default="corpus", choices=["corpus", "scope"],
+                    help="RAG_LEXICAL_STATISTICS for the run")
     args = ap.parse_args()
     for n in args.n:
-        row = run(n, args.gold, args.split)
+        row = run(n, args.gold, args.split, args.lexical_statistics)
         row["machine"] = machine()
         append_row(RESULTS, row)
 

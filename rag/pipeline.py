@@ -96,7 +96,8 @@ class Pipeline:
         def make() -> LexicalIndex:
             s = self.settings
             where = f"{s.chroma_host}-{s.chroma_port}" if s.chroma_host else "local"
-            return LexicalIndex(s.index_dir / "lexical" / f"{where}-{self.store.name}")
+            return LexicalIndex(s.index_dir / "lexical" / f"{where}-{self.store.name}",
+                                scope_statistics=s.lexical_statistics == "scope")
 
         return self._get("lexical", make)
 

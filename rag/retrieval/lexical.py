@@ -110,8 +110,11 @@ class LexicalIndex:
     compares it with the store's and applies only the documents that differ (see ``Indexer.sync_lexical``).
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, scope_statistics: bool = False) -> None:
         self.directory = directory
+        #: A question scoped to reports is scored with idf and average length over those reports' chunks,
+        #: so its ranking does not depend on which other reports the corpus holds (issue 13).
+        self.scope_statistics = scope_statistics
         self.path = directory / _FILE
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -382,6 +385,8 @@ class LexicalIndex:
                 return []
             rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
                            rowids, key=False)
+            if doc_ids is not None and self.scope_statistics:
+                weights, avgdl = self._scope_weights(conn, tokens, found, rows, doc_ids)
         finally:
             conn.execute("COMMIT")
         scored = []
@@ -398,6 +403,26 @@ class LexicalIndex:
                 scored.append((s, row[3], row[4], row))  # doc_id, ordinal: ties in a stable order
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
         return [(_chunk(r[3:]), float(s)) for s, _, _, r in scored[:k]]
+
+    def _scope_weights(self, conn: sqlite3.Connection, tokens: list[str], found: dict, rows: list[tuple],
+                       doc_ids: list[str]) -> tuple[Counter[int], float]:
+        """Term weights and average chunk length over the scoped reports only. ``rows`` are every chunk
+        of those reports that holds a question term, so each term's document frequency within the scope
+        is counted exactly from them."""
+        n_chunks, n_terms = 0, 0
+        for docno, count in _lookup(conn, "SELECT docno, n_chunks FROM docs WHERE doc_id IN ({})",
+                                    list(dict.fromkeys(doc_ids)), key=False):
+            n_chunks += count
+            n_terms += conn.execute("SELECT COALESCE(SUM(length), 0) FROM chunks WHERE rowid BETWEEN ? AND ?",
+                                    (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchone()[0]
+        df: Counter[int] = Counter()
+        for row in rows:
+            df.update({int(t[1:]) for t in row[1].split()})
+        weights: Counter[int] = Counter()
+        for t in tokens:
+            if t in found and df[found[t][0]]:
+                weights[found[t][0]] += _idf(df[found[t][0]], n_chunks)
+        return weights, (n_terms / n_chunks if n_chunks else 1.0)
 
     def _scoped_candidates(self, conn: sqlite3.Connection, ids: list[int], doc_ids: list[str]) -> list[int]:
         docnos = [r[0] for r in _lookup(conn, "SELECT docno FROM docs WHERE doc_id IN ({})",
