@@ -43,8 +43,8 @@ def _settings(idx: Path, n: int, port: int | None):
 
 
 # -- child processes ------------------------------------------------------------------------------------
-def child_first(n: int, idx: Path, port: int | None) -> None:
-    """Answer one question as soon as possible, then 60 more; print the times and memory."""
+def child_first(n: int, idx: Path, port: int | None, asks: int = 60) -> None:
+    """Answer one question as soon as possible, then ``asks`` more; print the times and memory."""
     t0 = time.perf_counter()
     clean_env()
     pipe = bench_pipeline(_settings(idx, n, port))
@@ -53,9 +53,10 @@ def child_first(n: int, idx: Path, port: int | None) -> None:
     t_first = time.perf_counter() - t0
     print(json.dumps({"first": True, "in_process_s": round(t_first, 2), "refused": first.refused}), flush=True)
     t = time.perf_counter()
-    for row in gold[::5]:
+    picked = gold[::5][:asks]
+    for row in picked:
         pipe.ask(row["question"])
-    print(json.dumps({"asked": len(gold[::5]), "ask_s": round(time.perf_counter() - t, 1),
+    print(json.dumps({"asked": len(picked), "ask_s": round(time.perf_counter() - t, 1),
                       "documents": len(pipe.documents()), **_rss()}), flush=True)
 
 
@@ -133,11 +134,11 @@ def _served(n: int, store: str, replicas: int):
     return srv, dirs[0], dirs[1:]
 
 
-def startup(n: int, store: str) -> dict:
+def startup(n: int, store: str, asks: int = 60) -> dict:
     srv, idx, _ = _served(n, store, 0)
     try:
         t0 = time.perf_counter()
-        p = _child("first", str(n), str(idx), str(srv.port if srv else 0))
+        p = _child("first", str(n), str(idx), str(srv.port if srv else 0), str(asks))
         first = json.loads(p.stdout.readline())
         wall_first = time.perf_counter() - t0
         rest = json.loads(p.stdout.readline())
@@ -220,6 +221,7 @@ def main() -> None:
         p.add_argument("n", type=int, nargs="+")
         p.add_argument("--store", choices=["embedded", "server"], default="embedded")
         p.add_argument("--replicas", type=int, default=2)
+        p.add_argument("--asks", type=int, default=60, help="startup: answers after the first (for RSS)")
     p = sub.add_parser("_child")
     p.add_argument("what")
     p.add_argument("rest", nargs="*")
@@ -228,14 +230,14 @@ def main() -> None:
         n, idx, port, *more = args.rest
         port_i = int(port) or None
         if args.what == "first":
-            child_first(int(n), Path(idx), port_i)
+            child_first(int(n), Path(idx), port_i, int(more[0]) if more else 60)
         elif args.what == "replica":
             child_replica(int(n), Path(idx), port_i, more[0], more[1])
         elif args.what == "change":
             child_change(int(n), Path(idx), port_i, more[0], more[1] == "1")
         return
     for n in args.n:
-        row = startup(n, args.store) if args.cmd == "startup" else visibility(n, args.store, args.replicas)
+        row = startup(n, args.store, args.asks) if args.cmd == "startup" else visibility(n, args.store, args.replicas)
         row["machine"] = machine()
         append_row(RESULTS, row)
 

@@ -96,13 +96,19 @@ def bulk_build(n: int, batch_chunks: int = 4000, workers: int = 2) -> dict:
     clean_env()
     idx = index_dir(n)
     files = sorted(corpus(n).glob("*.txt"))
+    resume = False
+    if idx.exists():
+        pipe = bench_pipeline(settings_for(idx, corpus(n)))
+        resume = pipe.store.count() > 0 and len(pipe.store.documents()) == len(files)
+    if not resume:
+        # Chroma keeps one client per path: deleting the folder under an open client makes its later
+        # writes fail (SQLITE_READONLY_DBMOVED), so forget the cached client with the folder.
+        import chromadb
+
+        shutil.rmtree(idx, ignore_errors=True)
+        chromadb.api.client.SharedSystemClient.clear_system_cache()
     pipe = bench_pipeline(settings_for(idx, corpus(n)))
     store, emb = pipe.store, pipe.embeddings
-    resume = idx.exists() and store.count() > 0 and len(store.documents()) == len(files)
-    if not resume:
-        shutil.rmtree(idx, ignore_errors=True)
-        pipe = bench_pipeline(settings_for(idx, corpus(n)))
-        store, emb = pipe.store, pipe.embeddings
     t0 = time.perf_counter()
     times = {"parse_s": 0.0, "vectors_s": 0.0, "store_write_s": 0.0}
     pending, pending_chunks, n_chunks = [], 0, 0

@@ -13,6 +13,7 @@ from rag.answer.base import Answerer, Turn
 from rag.answer.evidence import EvidenceFinder
 from rag.answer.model import AnswerModel
 from rag.answer.sentences import SentenceVectors
+from rag.catalog import Catalog
 from rag.embeddings import NamedEmbeddings, build_embeddings
 from rag.embeddings.cache import CachedEmbedder, EmbeddingCache
 from rag.ingest.failures import Failure, FailureLog
@@ -20,8 +21,8 @@ from rag.ingest.indexer import Indexer, IngestReport
 from rag.retrieval.gazetteer import Gazetteer
 from rag.retrieval.hybrid import HybridRetriever, RetrievalResult
 from rag.retrieval.lexical import LexicalIndex
+from rag.retrieval.place_aliases import PlaceAliasCache
 from rag.retrieval.rerank import SentenceReranker
-from rag.retrieval.scope import DocPlaces, ScopeResolver
 from rag.schema import AnswerResult
 from rag.settings import Settings
 from vectorstore.base import StoreUnavailable
@@ -50,9 +51,6 @@ class Pipeline:
         self._store_lock = threading.RLock()
         self._built: dict[str, Any] = {}
         self._last_sync = 0.0
-        self._catalog: list[dict[str, Any]] = []
-        self._catalog_by_id: dict[str, dict[str, Any]] = {}
-        self._catalog_fp: str | None = None
         #: Called with every answer part before the decision (calibration reads the evidence here).
         self.observer: Callable[[Any], None] | None = None
 
@@ -98,9 +96,16 @@ class Pipeline:
         def make() -> LexicalIndex:
             s = self.settings
             where = f"{s.chroma_host}-{s.chroma_port}" if s.chroma_host else "local"
-            return LexicalIndex(s.index_dir / "lexical" / f"{where}-{self.store.name}")
+            return LexicalIndex(s.index_dir / "lexical" / f"{where}-{self.store.name}",
+                                scope_statistics=s.lexical_statistics == "scope")
 
         return self._get("lexical", make)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._get("catalog", lambda: Catalog(
+            self.lexical, PlaceAliasCache(self.settings.index_dir / "place-aliases.sqlite"),
+            gazetteer=lambda: self._get("gazetteer", Gazetteer)))
 
     @property
     def embedding_cache(self) -> EmbeddingCache:
@@ -178,7 +183,7 @@ class Pipeline:
         now = time.monotonic()
         if not force and now - self._last_sync < self.SYNC_INTERVAL_S:
             return
-        store, indexer, lexical, retriever = self.store, self.indexer, self.lexical, self.retriever
+        store, indexer, catalog, retriever = self.store, self.indexer, self.catalog, self.retriever
         with self._store_turn():
             # The index folder deleted (IndexMissing) or rebuilt at the same path (reopened) under us.
             replaced = store.check_files()
@@ -188,16 +193,12 @@ class Pipeline:
                 # Changed by another process: the embedded store must read its files again to see it.
                 store.reopen()
             self._last_sync = now
-            if changed or force or replaced or self._catalog_fp is None:
+            if changed or force or replaced or not catalog.loaded:
                 # The catalog comes from the lexical index (one row per complete document), not from
-                # reading every chunk's metadata in the store, which grows with the corpus.
-                self._catalog = lexical.documents()
-                self._catalog_by_id = {d["doc_id"]: d for d in self._catalog}
-                self._catalog_fp = lexical.fingerprint or ""
-                retriever.resolver = ScopeResolver(
-                    [DocPlaces(d["doc_id"], d.get("places") or [], d.get("year")) for d in self._catalog],
-                    gazetteer=self._get("gazetteer", Gazetteer), mentioned=lexical.mentions,
-                )
+                # reading every chunk's metadata in the store, which grows with the corpus; after the
+                # first read only the documents a change touched are read again.
+                catalog.sync(full=replaced)
+                retriever.resolver = catalog.resolver
 
     def failures(self) -> list[Failure]:
         """Files the last ingest runs could not read, with the reason (see ``rag.ingest.failures``)."""
@@ -205,11 +206,11 @@ class Pipeline:
 
     def documents(self) -> list[dict[str, Any]]:
         self._refresh()
-        return list(self._catalog)
+        return list(self.catalog.documents())
 
     def document(self, doc_id: str) -> dict[str, Any]:
         """One indexed report's catalog entry ({} when unknown), without copying the catalog."""
-        return self._catalog_by_id.get(doc_id, {})
+        return self.catalog.get(doc_id)
 
     # -- questions -----------------------------------------------------------------------------------
     def search(self, question: str, k: int = 10, doc_ids: list[str] | None = None) -> RetrievalResult:
@@ -231,7 +232,7 @@ class Pipeline:
         from rag.answer.flow import answer_flow
 
         self._refresh()
-        empty = not self._catalog
+        empty = not len(self.catalog)
         for event in answer_flow(self, question, history or [], doc_ids, k or self.settings.retrieve_k):
             if empty and isinstance(event, AnswerResult):
                 # Every question is refused then: say why, rather than "the reports do not say".

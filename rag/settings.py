@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     lexical: bool = True
     dense: bool = True
     place_filter: bool = True
+    # BM25 statistics (idf, average chunk length) for a question scoped to reports: "corpus" (every indexed
+    # chunk, as bm25s) or "scope" (only those reports' chunks: the ranking no longer depends on corpus size)
+    lexical_statistics: Literal["corpus", "scope"] = "corpus"
     rrf_k: int = 60
     dense_weight: float = Field(0.25, ge=0)  # weights of each ranking in the reciprocal-rank fusion
     lexical_weight: float = Field(1.0, ge=0)  # both fitted on dev (MRR@10) by `rag eval --tune-retrieval`

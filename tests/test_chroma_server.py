@@ -167,6 +167,8 @@ def test_server_answers_like_the_embedded_store(embedded, remote):
 
 def test_changes_by_another_process_reach_the_lexical_index(remote, server, tmp_path):
     assert all(s.chunk.doc_id != NEW_DOC for s in remote.search(NEW_QUESTION).chunks)
+    catalog = remote.catalog
+    read, full = catalog.entries_read, catalog.full_reads
     new = tmp_path / f"{NEW_DOC}.txt"
     new.write_text(NEW_TEXT, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
@@ -182,12 +184,17 @@ def test_changes_by_another_process_reach_the_lexical_index(remote, server, tmp_
     assert NEW_DOC in [d["doc_id"] for d in remote.documents()]
     assert "4321件" in remote.ask(NEW_QUESTION).answer
     assert NEW_DOC in remote.lexical.doc_ids()
+    # The catalog and the place resolver took in the one new report, not the whole catalog again.
+    assert (catalog.entries_read - read, catalog.full_reads) == (1, full)
+    assert remote.retriever.resolver.resolve(NEW_QUESTION).doc_ids == [NEW_DOC]
 
     # Another writer removes it again: the first pipeline's lexical index and catalog follow.
     ChromaChunkStore.server("127.0.0.1", server.port, remote.embeddings.name).delete_document(NEW_DOC)
     _wait_for(lambda: NEW_DOC not in remote.lexical.doc_ids() | {d["doc_id"] for d in remote.documents()},
               timeout_s=3 * Pipeline.SYNC_INTERVAL_S + 2)
     assert all(s.chunk.doc_id != NEW_DOC for s in remote.search(NEW_QUESTION).chunks)
+    assert (catalog.entries_read - read, catalog.full_reads) == (1, full)  # a removal reads no entry
+    assert remote.retriever.resolver.resolve(NEW_QUESTION).doc_ids is None
 
 
 def test_outage_is_a_quick_clear_error_and_the_pipeline_recovers(remote, server):

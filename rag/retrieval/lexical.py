@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     terms TEXT NOT NULL, length INTEGER NOT NULL, page INTEGER, page_marks TEXT, source_type TEXT);
 CREATE TABLE IF NOT EXISTS vocab (term TEXT PRIMARY KEY, id INTEGER UNIQUE NOT NULL, df INTEGER NOT NULL)
     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doc_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     terms, content='chunks', content_rowid='rowid', tokenize='unicode61');
 """
@@ -109,8 +110,11 @@ class LexicalIndex:
     compares it with the store's and applies only the documents that differ (see ``Indexer.sync_lexical``).
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, scope_statistics: bool = False) -> None:
         self.directory = directory
+        #: A question scoped to reports is scored with idf and average length over those reports' chunks,
+        #: so its ranking does not depend on which other reports the corpus holds (issue 13).
+        self.scope_statistics = scope_statistics
         self.path = directory / _FILE
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -159,7 +163,8 @@ class LexicalIndex:
             if columns and _NEEDED - columns:
                 # Written before chunks kept their pages: start empty; the next sync rebuilds it from the store.
                 conn.executescript("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS docs;"
-                                   " DROP TABLE IF EXISTS vocab; DROP TABLE IF EXISTS meta;")
+                                   " DROP TABLE IF EXISTS vocab; DROP TABLE IF EXISTS meta;"
+                                   " DROP TABLE IF EXISTS doc_log;")
             conn.executescript(_SCHEMA)
         finally:
             conn.close()
@@ -203,10 +208,37 @@ class LexicalIndex:
     def doc_hashes(self) -> dict[str, str]:
         return dict(self._conn().execute("SELECT doc_id, doc_hash FROM docs").fetchall())
 
-    def documents(self) -> list[dict[str, Any]]:
-        """The catalog: each indexed document's metadata with its id and chunk count, by id."""
-        rows = self._conn().execute("SELECT doc_id, n_chunks, meta FROM docs ORDER BY doc_id").fetchall()
+    def documents(self, doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """The catalog: each indexed document's metadata with its id and chunk count, by id (only those
+        of ``doc_ids`` that are indexed, when given)."""
+        if doc_ids is None:
+            rows = self._conn().execute("SELECT doc_id, n_chunks, meta FROM docs ORDER BY doc_id").fetchall()
+        else:
+            rows = sorted(_lookup(self._conn(), "SELECT doc_id, n_chunks, meta FROM docs WHERE doc_id IN ({})",
+                                  list(dict.fromkeys(doc_ids)), key=False))
         return [{**json.loads(meta), "doc_id": doc_id, "chunks": n} for doc_id, n, meta in rows]
+
+    def change_seq(self) -> int:
+        """Position in the document change log: what ``documents_changed_since`` is given next time."""
+        return self._conn().execute("SELECT COALESCE(MAX(seq), 0) FROM doc_log").fetchone()[0]
+
+    def catalog_since(self, seq: int | None) -> tuple[int, list[str] | None, list[dict[str, Any]]]:
+        """(position now, documents added, replaced or removed since ``seq``, their current entries), read in
+        one snapshot, so that a process following the index reads only what changed: in proportion to the
+        changes, not to the corpus. The list is None, and the entries are the whole catalog, when ``seq`` is
+        None or the log cannot say (the index was cleared or recreated since)."""
+        conn = self._conn()
+        conn.execute("BEGIN")  # one snapshot: the position and the entries agree
+        try:
+            now = self.change_seq()
+            if seq is not None and seq <= now:
+                changed = [r[0] for r in conn.execute("SELECT doc_id FROM doc_log WHERE seq > ?", (seq,))]
+                if None not in changed:
+                    changed = list(dict.fromkeys(changed))
+                    return now, changed, self.documents(changed)
+            return now, None, self.documents()
+        finally:
+            conn.execute("COMMIT")
 
     def records(self) -> dict[str, DocRecord]:
         """Every indexed document as a complete ``DocRecord`` (the indexer's view of the store)."""
@@ -229,6 +261,7 @@ class LexicalIndex:
         removals = list(removals)
         conn = self._conn()
         changed = 0
+        log: list[str] = []  # documents whose catalog entry changed, for processes following the catalog
         with self._write_lock, self._clear_errors():
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -239,6 +272,7 @@ class LexicalIndex:
                     if doc_id in current:
                         dn, dt = self._remove(conn, doc_id)
                         n, n_terms, changed = n - dn, n_terms - dt, changed + 1
+                        log.append(doc_id)
                 for update, terms in prepared:
                     if current.get(update.doc_id) == update.doc_hash:
                         continue
@@ -247,8 +281,10 @@ class LexicalIndex:
                         n, n_terms = n - dn, n_terms - dt
                     self._insert(conn, update, terms)
                     n, n_terms, changed = n + len(update.chunks), n_terms + sum(map(len, terms)), changed + 1
+                    log.append(update.doc_id)
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                  [("n_chunks", str(n)), ("n_terms", str(n_terms))])
+                conn.executemany("INSERT INTO doc_log (doc_id) VALUES (?)", [(d,) for d in log])
                 if set_fingerprint:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
                 if synced_at is not None:
@@ -313,6 +349,7 @@ class LexicalIndex:
             try:
                 for table in ("docs", "chunks", "vocab", "meta"):
                     conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT INTO doc_log (doc_id) VALUES (NULL)")  # followers: read everything again
                 conn.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
                 conn.execute("COMMIT")
             except BaseException:
@@ -348,6 +385,8 @@ class LexicalIndex:
                 return []
             rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
                            rowids, key=False)
+            if doc_ids is not None and self.scope_statistics:
+                weights, avgdl = self._scope_weights(conn, tokens, found, rows, doc_ids)
         finally:
             conn.execute("COMMIT")
         scored = []
@@ -364,6 +403,26 @@ class LexicalIndex:
                 scored.append((s, row[3], row[4], row))  # doc_id, ordinal: ties in a stable order
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
         return [(_chunk(r[3:]), float(s)) for s, _, _, r in scored[:k]]
+
+    def _scope_weights(self, conn: sqlite3.Connection, tokens: list[str], found: dict, rows: list[tuple],
+                       doc_ids: list[str]) -> tuple[Counter[int], float]:
+        """Term weights and average chunk length over the scoped reports only. ``rows`` are every chunk
+        of those reports that holds a question term, so each term's document frequency within the scope
+        is counted exactly from them."""
+        n_chunks, n_terms = 0, 0
+        for docno, count in _lookup(conn, "SELECT docno, n_chunks FROM docs WHERE doc_id IN ({})",
+                                    list(dict.fromkeys(doc_ids)), key=False):
+            n_chunks += count
+            n_terms += conn.execute("SELECT COALESCE(SUM(length), 0) FROM chunks WHERE rowid BETWEEN ? AND ?",
+                                    (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchone()[0]
+        df: Counter[int] = Counter()
+        for row in rows:
+            df.update({int(t[1:]) for t in row[1].split()})
+        weights: Counter[int] = Counter()
+        for t in tokens:
+            if t in found and df[found[t][0]]:
+                weights[found[t][0]] += _idf(df[found[t][0]], n_chunks)
+        return weights, (n_terms / n_chunks if n_chunks else 1.0)
 
     def _scoped_candidates(self, conn: sqlite3.Connection, ids: list[int], doc_ids: list[str]) -> list[int]:
         docnos = [r[0] for r in _lookup(conn, "SELECT docno FROM docs WHERE doc_id IN ({})",

@@ -7,9 +7,12 @@ corpus: "石狮" matches the document whose place is 石狮市; "安溪县虎邱
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Callable
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.retrieval.gazetteer import Gazetteer
@@ -24,10 +27,10 @@ def aliases(place: str) -> list[str]:
     return list(_aliases(place))
 
 
-@functools.lru_cache(maxsize=1_000_000)
+@functools.lru_cache(maxsize=100_000)
 def _aliases(place: str) -> tuple[str, ...]:
-    """Cached: the resolver is rebuilt after every change to the corpus, and pinyin was most of its cost
-    (0.6 s at 3,000 reports)."""
+    """Cached in memory; ``PlaceAliasCache`` keeps them on disk too, since pinyin over every report's
+    places was most of a fresh process's resolver cost (≈1.8 s at 10,000 reports)."""
     out = [place]
     for suffix in _SUFFIXES:
         if place.endswith(suffix) and len(place) - len(suffix) >= 2:
@@ -72,30 +75,101 @@ class ScopeResolver:
     ``gazetteer`` finds real place names (for "a place no report covers"); ``mentioned`` tells whether
     the corpus text names a place at all, so 北京市 in a news corpus is not called unknown just because
     no document's metadata lists it. Without a gazetteer nothing is ever called unknown.
+
+    Documents are added and removed one at a time (``add``, ``remove``), so a process that follows
+    changes made elsewhere updates only the changed reports, never the whole resolver. ``aliases_of``
+    gives a place's aliases (a persistent cache in the app, see ``PlaceAliasCache``).
     """
 
-    def __init__(self, docs: list[DocPlaces], gazetteer: Gazetteer | None = None,
-                 mentioned: Callable[[str], bool] | None = None) -> None:
-        self.docs = docs
+    def __init__(self, docs: Iterable[DocPlaces] = (), gazetteer: Gazetteer | None = None,
+                 mentioned: Callable[[str], bool] | None = None,
+                 aliases_of: Callable[[str], Sequence[str]] = aliases) -> None:
         self.gazetteer = gazetteer
         self.mentioned = mentioned
-        self._own: dict[str, list[str]] = {}  # alias -> docs whose own place it is
-        self._any: dict[str, list[str]] = {}  # alias -> docs mentioning it at any level
+        self.aliases_of = aliases_of
+        self._by_id: dict[str, DocPlaces] = {}
+        self._own: dict[str, list[str]] = {}  # alias -> docs whose own place it is, sorted
+        self._any: dict[str, list[str]] = {}  # alias -> docs mentioning it at any level, sorted
+        # Alias lengths to try at each position of a question (a count per length, so removal is cheap),
+        # the document ids in order, and all aliases in one string for substring tests (made on demand).
+        self._lengths: Counter[int] = Counter()
+        self._order: list[str] | None = None
+        self._joined: str | None = None
+        # Questions are answered in several threads while another follows the corpus: one lock for both.
+        self._lock = threading.RLock()
+        # All at once: append, then sort each list once (``add`` keeps them sorted one insert at a time).
         for d in docs:
-            for level, place in enumerate(d.places):
-                for alias in aliases(place):
-                    self._any.setdefault(alias, []).append(d.doc_id)
-                    if level == len(d.places) - 1:
-                        self._own.setdefault(alias, []).append(d.doc_id)
-        self.known_aliases = sorted(self._any, key=len, reverse=True)
-        # Lookups that keep a question's cost independent of the corpus size: aliases by rank (the order
-        # in which they claim text), the alias lengths to try at each position, documents by id, and all
-        # aliases in one string for substring tests.
-        self._rank = {a: i for i, a in enumerate(self.known_aliases)}
-        self._lengths = sorted({len(a) for a in self.known_aliases}, reverse=True)
-        self._by_id = {d.doc_id: d for d in docs}
-        self._joined = "\x00".join(self.known_aliases)
+            self._by_id[d.doc_id] = d
+        for d in self._by_id.values():
+            for alias, own in self._doc_aliases(d):
+                self._any.setdefault(alias, []).append(d.doc_id)
+                if own:
+                    self._own.setdefault(alias, []).append(d.doc_id)
+        for table in (self._any, self._own):
+            for ids in table.values():
+                ids.sort()
+        self._lengths.update(len(a) for a in self._any)
 
+    # -- keeping up with the corpus ----------------------------------------------------------------
+    def add(self, doc: DocPlaces) -> None:
+        """Add a document, or replace the one with its id."""
+        pairs = self._doc_aliases(doc)  # outside the lock: may compute pinyin
+        with self._lock:
+            self.remove(doc.doc_id)
+            self._by_id[doc.doc_id] = doc
+            for alias, own in pairs:
+                ids = self._any.setdefault(alias, [])
+                if not ids:
+                    self._lengths[len(alias)] += 1
+                _insort(ids, doc.doc_id)
+                if own:
+                    _insort(self._own.setdefault(alias, []), doc.doc_id)
+            self._order = self._joined = None
+
+    def remove(self, doc_id: str) -> None:
+        with self._lock:
+            doc = self._by_id.pop(doc_id, None)
+            if doc is None:
+                return
+            for alias, own in self._doc_aliases(doc):
+                for table in (self._any, self._own) if own else (self._any,):
+                    ids = table.get(alias)
+                    if ids and doc_id in ids:
+                        ids.remove(doc_id)
+                        if not ids:
+                            del table[alias]
+                            if table is self._any:
+                                self._lengths[len(alias)] -= 1
+                                if not self._lengths[len(alias)]:
+                                    del self._lengths[len(alias)]
+            self._order = self._joined = None
+
+    def _doc_aliases(self, doc: DocPlaces) -> list[tuple[str, bool]]:
+        """(alias, is it the document's own place), each alias once (own wins)."""
+        out: dict[str, bool] = {}
+        for level, place in enumerate(doc.places):
+            own = level == len(doc.places) - 1
+            for alias in self.aliases_of(place):
+                out[alias] = out.get(alias, False) or own
+        return list(out.items())
+
+    @property
+    def docs(self) -> list[DocPlaces]:
+        with self._lock:
+            return [self._by_id[d] for d in self._doc_ids()]
+
+    def _doc_ids(self) -> list[str]:
+        if self._order is None:
+            self._order = sorted(self._by_id)
+        return self._order
+
+    @property
+    def known_aliases(self) -> list[str]:
+        """Every alias, in the order in which they claim text: longer first, then alphabetical."""
+        with self._lock:
+            return sorted(self._any, key=_claim_order)
+
+    # -- questions ---------------------------------------------------------------------------------
     def places_in(self, question: str) -> list[str]:
         """Aliases named in the question, in order, without overlaps (石狮市 beats 石狮)."""
         return [a for _, _, a in self._place_spans(question)]
@@ -108,30 +182,36 @@ class ScopeResolver:
         length, not with the number of places in the corpus (a regex per alias took 0.5 s a question
         at 1,000 reports).
         """
+        with self._lock:
+            return self._spans(question)
+
+    def _spans(self, question: str) -> list[tuple[int, int, str]]:
         occurrences = []
         folded = question.lower()
+        lengths = sorted(self._lengths, reverse=True)
         for start in range(len(folded)):
-            for length in self._lengths:
-                rank = self._rank.get(folded[start : start + length])
-                if rank is not None and not (folded[start].isascii() and _inside_word(folded, start, start + length)):
-                    occurrences.append((rank, start, start + length))
+            for length in lengths:
+                alias = folded[start : start + length]
+                if alias in self._any and not (folded[start].isascii() and _inside_word(folded, start, start + length)):
+                    occurrences.append((_claim_order(alias), start, start + length, alias))
         occurrences.sort()
         found: list[tuple[int, int, str]] = []
         taken: list[tuple[int, int]] = []
-        last_end: dict[int, int] = {}
-        for rank, start, end in occurrences:
-            if start < last_end.get(rank, 0):
+        last_end: dict[str, int] = {}
+        for _, start, end, alias in occurrences:
+            if start < last_end.get(alias, 0):
                 continue  # overlaps the previous occurrence of the same alias
-            last_end[rank] = end
+            last_end[alias] = end
             if any(s < end and start < e for s, e in taken):
                 continue
             taken.append((start, end))
-            found.append((start, end, self.known_aliases[rank]))
+            found.append((start, end, alias))
         return sorted(found)
 
     def years_of(self, alias: str) -> set[int]:
         """Reporting years of the reports whose own place this is."""
-        return {y for d in self._own.get(alias, []) if (y := self._by_id[d].year)}
+        with self._lock:
+            return {y for d in self._own.get(alias, []) if (y := self._by_id[d].year)}
 
     def unknown_places(self, question: str) -> list[str]:
         """Real place names that no document covers or mentions, e.g. a county outside the corpus."""
@@ -139,7 +219,9 @@ class ScopeResolver:
             return []
         out = []
         for name in self.gazetteer.places_in(question):
-            if self._overlaps_alias(name):
+            with self._lock:
+                inside = self._overlaps_alias(name)
+            if inside:
                 continue
             if self.mentioned is not None and self.mentioned(name):
                 continue
@@ -148,13 +230,20 @@ class ScopeResolver:
 
     def _overlaps_alias(self, name: str) -> bool:
         """Is ``name`` part of some alias, or some alias part of ``name``?"""
+        if self._joined is None:
+            self._joined = "\x00".join(self._any)
         if name in self._joined:
             return True
-        return any(name[i:j] in self._rank for i in range(len(name)) for j in range(i + 1, len(name) + 1))
+        return any(name[i:j] in self._any for i in range(len(name)) for j in range(i + 1, len(name) + 1))
 
     def resolve(self, question: str) -> Scope:
+        unknown = self.unknown_places(question)  # outside the lock: may read the lexical index
+        with self._lock:
+            return self._resolve(question, unknown)
+
+    def _resolve(self, question: str, unknown: list[str]) -> Scope:
         scope = Scope(years=[int(a or b) for a, b in _YEAR.findall(question)])
-        spans = self._place_spans(question)
+        spans = self._spans(question)
         named: list[str] = []
         groups: list[list[str]] = []
         for i, (_, end, alias) in enumerate(spans):
@@ -169,20 +258,22 @@ class ScopeResolver:
                 groups.append(list(docs))
                 named.append(alias)
         scope.places = named
-        scope.unknown_places = self.unknown_places(question)
-        candidates = sorted({d for g in groups for d in g}) if groups else [d.doc_id for d in self.docs]
+        scope.unknown_places = unknown
+        everything = self._doc_ids()
+        candidates = sorted({d for g in groups for d in g}) if groups else everything
         if scope.years:
             wanted = set(candidates)
             # A report without a year in its metadata (a news article, a web page) is never excluded by year.
-            by_year = [d.doc_id for d in self.docs if d.doc_id in wanted and (d.year in scope.years or d.year is None)]
+            by_year = [d for d in everything if d in wanted and (self._by_id[d].year in scope.years
+                                                                  or self._by_id[d].year is None)]
             if by_year and len(by_year) < len(candidates):
                 candidates = by_year
                 kept = set(by_year)
                 groups = [[d for d in g if d in kept] for g in groups]
                 groups = [g for g in groups if g]
         scope.groups = groups
-        if groups or len(candidates) < len(self.docs):
-            scope.doc_ids = candidates
+        if groups or len(candidates) < len(everything):
+            scope.doc_ids = list(candidates)
         return scope
 
     def _is_parent_of(self, parent_doc: str, child_doc: str) -> bool:
@@ -192,3 +283,13 @@ class ScopeResolver:
         if not p or not c or not p.places:
             return False
         return p.places[-1] in c.places[:-1]
+
+
+def _claim_order(alias: str) -> tuple[int, str]:
+    return -len(alias), alias
+
+
+def _insort(ids: list[str], doc_id: str) -> None:
+    i = bisect.bisect_left(ids, doc_id)
+    if i == len(ids) or ids[i] != doc_id:
+        ids.insert(i, doc_id)
