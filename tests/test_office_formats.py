@@ -130,6 +130,78 @@ def test_scan_is_read_by_ocr(fixtures, tmp_path):
         read_document(scan, ReadOptions(ocr=False))
 
 
+def test_scan_keeps_every_line_of_a_page_upright_or_upside_down(fixtures, tmp_path):
+    """Every printed line of a scanned page is read, also from a page fed in upside down. (RapidOCR's per-line
+    angle classifier used to flip upright lines of this page, which then read empty.)"""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from bench.format_parse import retention
+    from rag.ingest.readers.ocr import ocr_image
+    from rag.ingest.readers.pdf import pdf_lines
+
+    text_pdf = pdfium.PdfDocument(str(_file(fixtures, "pdf", "anxi-2023")))
+    reference = "\n".join(ln.text for ln in pdf_lines(text_pdf)[1])
+    text_pdf.close()
+    write_scan(_file(fixtures, "pdf", "anxi-2023"), tmp_path / "scan.pdf", last_page=2)
+    scan = pdfium.PdfDocument(str(tmp_path / "scan.pdf"))
+    image = scan[1].render(scale=2, grayscale=True).to_pil()
+    scan.close()
+    for page in (image, image.transpose(Image.Transpose.ROTATE_180)):
+        lines = ocr_image(page, 2)
+        read = "\n".join(ln.text for ln in lines)
+        assert retention(reference, read) >= 0.99
+        assert [ln.top for ln in lines] == sorted(ln.top for ln in lines)
+
+
+def _docx_with_saved_pages(path: Path) -> None:
+    """A DOCX as Word saves it: page ends it laid out (w:lastRenderedPageBreak), one inside a paragraph, and a
+    hard page break followed by Word's own mark for the same page."""
+    import docx
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+
+    d = docx.Document()
+    d.add_paragraph("某县人民政府关于2024年度法治政府建设情况的报告")
+    for i in range(3):
+        d.add_paragraph(f"第{i + 1}段。" + "依法行政工作稳步推进，" * 8 + "成效明显。")
+    p = d.add_paragraph()
+    p.add_run("这一段跨页，前半在第一页，")
+    p.add_run("后半在第二页。")._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    d.add_paragraph("第二页的段落。").runs[0].add_break(WD_BREAK.PAGE)
+    d.add_paragraph().add_run("第三页的开头。")._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    d.save(str(path))
+
+
+def test_docx_pages_from_the_layout_word_saved(tmp_path):
+    path = tmp_path / "paged.docx"
+    _docx_with_saved_pages(path)
+    parsed = parse_document(path, chunk_size=80, chunk_overlap=0)
+    text = parsed.text
+
+    def page_of(phrase: str) -> int:
+        at = text.index(phrase)
+        chunk = next(c for c in parsed.chunks if c.start <= at < c.end)
+        return max([chunk.page] + [p for o, p in chunk.page_marks if chunk.start + o <= at])
+
+    assert page_of("第1段") == 1 and page_of("前半在第一页") == 1
+    assert page_of("后半在第二页") == 2 and page_of("第二页的段落") == 2
+    assert page_of("第三页的开头") == 3  # the hard break and Word's mark after it are one page change
+
+
+@pytest.mark.parametrize("doc", ["anxi-2023"])
+def test_docx_without_saved_pages_gets_them_from_libreoffice(fixtures, doc):
+    """A generated DOCX records no pages; RAG_DOCX_PAGES=libreoffice lays it out, giving the pages of the PDF
+    LibreOffice prints from it. By default it has none."""
+    path = _file(fixtures, "docx", doc)
+    assert all(c.page is None for c in parse_document(path).chunks)
+    paged = parse_document(path, options=ReadOptions(docx_pages="libreoffice"))
+    printed = parse_document(_file(fixtures, "pdf", doc))
+    assert [(c.text, c.page, c.page_marks) for c in paged.chunks] == \
+        [(c.text, c.page, c.page_marks) for c in printed.chunks]
+    assert paged.chunks[-1].page >= 4
+
+
 # -- end to end: pages in citations, the page view, failed files ------------------------------------------------
 @pytest.fixture(scope="module")
 def pdf_pipeline(fixtures, tmp_path_factory, shipped_index_dir, pipeline):

@@ -49,7 +49,7 @@ def parse_document(
     # DOCX heading styles are known by their text: match it as the cleaner rewrites it.
     heading_levels = {clean_line(k): v for k, v in raw.heading_levels.items()}
     cleaned = clean_text(raw.text, standalone=heading_levels, page_marks=raw.page_marks,
-                         paragraphs_known=raw.page_marks is not None)
+                         paragraphs_known=raw.paragraphs_known)
     sections = parse_sections(cleaned.text, heading_levels)
     front = next((s for s in sections if s.path == [FRONT]), None)
     body_start_line = cleaned.text[: front.end].count("\n") + 1 if front else 0
