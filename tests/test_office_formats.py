@@ -208,13 +208,14 @@ def pdf_pipeline(fixtures, tmp_path_factory, shipped_index_dir, pipeline):
     data = tmp_path_factory.mktemp("pdf-corpus")
     for doc in ("dehua-2024", "huqiu-2024"):
         shutil.copy(_file(fixtures, "pdf", doc), data)
+    shutil.copy(_file(fixtures, "ofd", "licheng-2024"), data)
     # shishi-2024 as a scan that cannot be read with OCR off: a named gap, not "not covered".
     write_scan(_file(fixtures, "pdf", "shishi-2024"), data / "shishi-2024.pdf", last_page=1)
     index = tmp_path_factory.mktemp("pdf-index")
     seed_cache(index, shipped_index_dir)
     pipe = Pipeline(make_settings(index, data_dir=data, ocr=False))
     report = pipe.ingest()
-    assert sorted(report.added) == ["dehua-2024", "huqiu-2024"]
+    assert sorted(report.added) == ["dehua-2024", "huqiu-2024", "licheng-2024"]
     return pipe, data
 
 
@@ -273,6 +274,27 @@ def test_api_serves_pages_and_lists_failures(pdf_pipeline):
         assert _yellow(plain) < yellow // 10
         for bad in (f"/api/page/{c['doc']}/999.png", "/api/page/..%2F..%2Fetc%2Fpasswd/1.png", "/api/page/nope/1.png"):
             assert fetch("GET", url + bad).status == 404
+
+
+def test_ofd_pages_are_shown_with_the_quote(pdf_pipeline):
+    """An OFD source opens its page too: the text objects drawn in place, the quote highlighted."""
+    from PIL import Image
+
+    from rag.web import render
+
+    pipe, _ = pdf_pipeline
+    result = pipe.ask("鲤城区2024年二十届三中全会精神专题研讨班轮训了多少人次区管干部？")
+    cited = next(c for c in result.citations if c.doc == "licheng-2024")
+    assert cited.source_type == "ofd" and cited.page
+    assert f"/api/page/licheng-2024/{cited.page}.png?q=" in render.answer(result)
+    with app_server(pipe, pipe.settings) as url:
+        reply = fetch("GET", f"{url}/api/page/licheng-2024/{cited.page}.png?q={quote(cited.quote)}")
+        assert reply.status == 200 and reply.headers["content-type"] == "image/png"
+        page = Image.open(io.BytesIO(reply.body))
+        assert page.height > page.width > 500 and _yellow(page) > 500
+        plain = Image.open(io.BytesIO(fetch("GET", f"{url}/api/page/licheng-2024/{cited.page}.png").body))
+        assert _yellow(plain) == 0
+        assert fetch("GET", f"{url}/api/page/licheng-2024/99.png").status == 404
 
 
 def test_empty_index_warns(tmp_path):
