@@ -76,3 +76,18 @@ def test_attachments_are_their_own_sections(tmp_path, fmt):
     for chunk in parsed.chunks:
         if "行政许可事项5216件" in chunk.text:
             assert chunk.section.startswith(ATTACHMENT) and "附件1" in chunk.section
+
+
+def test_attachment_labels_as_offices_write_them():
+    """A list that opens with 「附件：」 alone, a label with its title on the same line, a label with a space."""
+    from rag.ingest.structure import parse_sections
+
+    text = ("某县人民政府关于2024年度法治政府建设情况的报告\n一、主要工作\n全年办理行政复议案件12件。\n附件：\n1. 执法统计表\n"
+            "2. 工作台账\n某县人民政府\n2025年1月2日\n附件1 执法统计表\n一、行政许可\n办理许可事项30件。\n附件 2\n工作台账\n"
+            "制定规范性文件3件。")
+    got = [(s.path, text[s.start:s.end].split("\n")[0]) for s in parse_sections(text)]
+    assert got[2:] == [
+        ([ATTACHMENT], "附件："), ([CLOSING], "某县人民政府"),
+        ([ATTACHMENT, "附件1 执法统计表", "一、行政许可"], "附件1 执法统计表"),
+        ([ATTACHMENT, "附件2 工作台账"], "附件 2"),
+    ]

@@ -25,8 +25,9 @@ ATTACHMENT = "附件"
 _CLOSING_LINE = re.compile(
     r"^(特此报告。?|抄送[：:].*|（此件.{0,8}）|.{0,30}\d{4}年\d{1,2}月\d{1,2}日(印发)?|[\u4e00-\u9fff ]{2,40}(人民政府|委员会|办公室|党委))$"
 )
-# An attachment body's label, alone on its line: 附件 / 附件1 / 附件 2 / 附件一 (a colon may follow).
-_ATTACH_LABEL = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]{0,3}\s*[:：]?$")
+# An attachment body's label on a line of its own: 附件 / 附件1 / 附件 2 / 附件一, or with its title after a
+# space (附件1 石狮市…统计表). With a colon it is the attachment list instead.
+_ATTACH_LABEL = re.compile(r"^(附件\s*[0-9０-９一二三四五六七八九十]{0,3})(?:\s+([^。；：:]{2,40}))?$")
 # The attachment list under the body: 「附件：1. …」 and its further numbered items.
 _ATTACH_LIST = re.compile(r"^附件\s*[0-9一二三四五六七八九十]{0,3}\s*[:：]")
 _ATTACH_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
@@ -153,7 +154,10 @@ def _list_start(lines: list[str], end: int) -> int:
 
 def _attachment_name(label: str, after: list[str]) -> str:
     """「附件1 <title>」: the label and the short line below it, when that line is a title."""
-    label = re.sub(r"\s+|[:：]$", "", label.strip())
+    m = _ATTACH_LABEL.match(label.strip())
+    label = re.sub(r"\s+", "", m.group(1)) if m else label.strip()
+    if m and m.group(2):  # the title is on the label's line
+        return f"{label} {m.group(2).strip()}"
     title = next((ln.strip() for ln in after if ln.strip()), "")
     if title and len(title) <= 40 and not re.search(r"[。；]", title) and not _ATTACH_LABEL.match(title):
         return f"{label} {title}"
