@@ -5,6 +5,8 @@ the same layout rules as PDF text.
 RapidOCR's per-line angle classifier is off: on short upright lines of Chinese print it turned whole lines
 upside down before recognition, which then read nothing (about one line in 25 lost on the test scans).
 Orientation is decided once per page instead: a page read with low confidence is tried rotated by 180°.
+A line that opens with （ or 《 starts its box at the ink, half a character right of where the print cell starts;
+it is moved back so the layout rules see the same indents as in a PDF.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ UPRIGHT_CONFIDENCE = 0.8
 
 # The recogniser reads a dash between digits ("2022-2025", "—2—" footers) as the character 一.
 _DIGIT_DASH = re.compile(r"(?<=\d)一(?=\d)")
+# ... and the year brackets of a 文号 (狮政综〔2025〕5号) as [ 】 ［ in any mix.
+_YEAR_BRACKETS = re.compile(r"[\[【〔［]\s*(\d{4})\s*[\]】〕］](?=\s*\d{1,4}\s*号)")
+#: Full-width opening marks print in the right half of their cell; the box around their ink starts late.
+_OPENING = "（《“‘【〔「『"
+
+
+def _normalise(text: str) -> str:
+    return _YEAR_BRACKETS.sub(r"〔\1〕", _DIGIT_DASH.sub("-", text))
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +68,10 @@ def ocr_image(image, page_no: int) -> list[Line]:
     for box, text, _score in result:
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
-        segments.append(Line(_DIGIT_DASH.sub("-", text), min(xs), max(xs), min(ys), max(ys), page_no))
+        x0, top, bottom = min(xs), min(ys), max(ys)
+        if text[:1] in _OPENING:  # where the character's cell starts, as in a PDF: indents compare alike
+            x0 -= 0.5 * (bottom - top)
+        segments.append(Line(_normalise(text), x0, max(xs), top, bottom, page_no))
     return group_lines(segments)
 
 
