@@ -6,7 +6,8 @@ RapidOCR's per-line angle classifier is off: on short upright lines of Chinese p
 upside down before recognition, which then read nothing (about one line in 25 lost on the test scans).
 Orientation is decided once per page instead: a page read with low confidence is tried rotated by 180°.
 A line that opens with （ or 《 starts its box at the ink, half a character right of where the print cell starts;
-it is moved back so the layout rules see the same indents as in a PDF.
+it is moved back, and a box made taller by quote marks is cut to its type size, so the layout rules see the
+same indents and sizes as in a PDF.
 """
 
 from __future__ import annotations
@@ -69,10 +70,24 @@ def ocr_image(image, page_no: int) -> list[Line]:
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
         x0, top, bottom = min(xs), min(ys), max(ys)
+        top, bottom = _type_height(text, max(xs) - x0, top, bottom)
         if text[:1] in _OPENING:  # where the character's cell starts, as in a PDF: indents compare alike
             x0 -= 0.5 * (bottom - top)
         segments.append(Line(_normalise(text), x0, max(xs), top, bottom, page_no))
     return group_lines(segments)
+
+
+def _type_height(text: str, width: float, top: float, bottom: float) -> tuple[float, float]:
+    """A box's height cut to the type size its width shows: quote marks and brackets make a box taller than
+    its line's type, and the layout rules read height as type size (titles are set larger)."""
+    chars = sum(0.55 if ch.isascii() else 1.0 for ch in text)
+    if chars < 4:
+        return top, bottom
+    size = width / chars
+    if size >= bottom - top:
+        return top, bottom
+    middle = (top + bottom) / 2
+    return middle - size / 2, middle + size / 2
 
 
 def ocr_pdf_pages(pdf, indexes: list[int]) -> dict[int, list[Line]]:
