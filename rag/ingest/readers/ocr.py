@@ -78,10 +78,11 @@ def ocr_image(image, page_no: int) -> list[Line]:
 
 
 def _type_height(text: str, width: float, top: float, bottom: float) -> tuple[float, float]:
-    """A box's height cut to the type size its width shows: quote marks and brackets make a box taller than
-    its line's type, and the layout rules read height as type size (titles are set larger)."""
+    """A box's height cut to the type size its width shows: quote marks, brackets and the short last line of a
+    paragraph ("果。") make a box taller than its line's type, and the layout rules read height as type size
+    (titles are set larger). Only ever shrinks: a spaced-out line keeps its height."""
     chars = sum(0.55 if ch.isascii() else 1.0 for ch in text)
-    if chars < 4:
+    if not chars:
         return top, bottom
     size = width / chars
     if size >= bottom - top:
