@@ -1,7 +1,7 @@
 """Parse time per format and fidelity against the .txt parse: text identity, section paths, metadata,
 and for OCR the share of the reference characters kept (difflib matching blocks on match_key text).
 
-    python bench/format_parse.py FIXTURES_DIR [--formats pdf,docx,...] [--json out.json]
+    python bench/format_parse.py FIXTURES_DIR [--formats pdf,docx,...] [--docx-pages libreoffice] [--json out.json]
 
 FIXTURES_DIR is what scripts/make_format_fixtures.py wrote.
 """
@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.ingest.document import parse_document  # noqa: E402
+from rag.ingest.readers import ReadOptions  # noqa: E402
 from rag.text import match_key  # noqa: E402
 
 EXT = {"docx": "docx", "pdf": "pdf", "html": "html", "html-gbk": "html", "ofd": "ofd", "scan": "pdf"}
@@ -31,7 +32,7 @@ def retention(reference: str, text: str) -> float:
     return sum(block.size for block in matcher.get_matching_blocks()) / max(1, len(a))
 
 
-def measure(folder: Path, fmt: str) -> dict:
+def measure(folder: Path, fmt: str, options: ReadOptions | None = None) -> dict:
     rows = []
     for txt in sorted((REPO / "data" / "reports").glob("*.txt")):
         f = folder / f"{txt.stem}.{EXT[fmt]}"
@@ -39,7 +40,7 @@ def measure(folder: Path, fmt: str) -> dict:
             continue
         ref = parse_document(txt)
         t0 = time.perf_counter()
-        doc = parse_document(f)
+        doc = parse_document(f, options=options)
         seconds = time.perf_counter() - t0
         ref_paths = [" > ".join(s.path) for s in ref.sections]
         paths = [" > ".join(s.path) for s in doc.sections]
@@ -62,15 +63,17 @@ def main() -> None:
     ap.add_argument("fixtures", type=Path)
     ap.add_argument("--formats", default=",".join(EXT))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--docx-pages", default="saved", choices=["saved", "libreoffice"])
     args = ap.parse_args()
+    options = ReadOptions(docx_pages=args.docx_pages)
     out = []
     for fmt in args.formats.split(","):
-        res = measure(args.fixtures / fmt, fmt)
+        res = measure(args.fixtures / fmt, fmt, options)
         out.append(res)
         print(f"{fmt:9s} parse {res['seconds_total']:7.2f} s  retention min {res['retention_min']:.4f}", flush=True)
         for r in res["docs"]:
             print(f"   {r['doc']:13s} {r['seconds']:6.2f}s same_text={r['same_text']} retention={r['retention']:.4f} "
-                  f"same_sections={r['same_sections']} meta_diff={r['meta_diff']}", flush=True)
+                  f"same_sections={r['same_sections']} pages={r['pages']} meta_diff={r['meta_diff']}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1))
 

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # characters than this is treated as an image.
     ocr: bool = True
     ocr_min_chars_per_page: int = Field(20, ge=0)
+    # Pages of DOCX files that do not record them (Word records its last layout; generators do not):
+    # "saved" gives those no pages, "libreoffice" lays them out with soffice at ingest (~5-10 s a file).
+    docx_pages: Literal["saved", "libreoffice"] = "saved"
 
     # Chunking
     chunk_size: int = Field(400, ge=80, le=1500)
@@ -154,7 +157,8 @@ class Settings(BaseSettings):
         from rag.ingest.readers.base import ReadOptions
 
         return ReadOptions(ocr=self.ocr, ocr_min_chars_per_page=self.ocr_min_chars_per_page,
-                           max_unpacked_bytes=int(self.max_unpacked_mb * 1024 * 1024))
+                           max_unpacked_bytes=int(self.max_unpacked_mb * 1024 * 1024),
+                           docx_pages=self.docx_pages)
 
     @property
     def answerer_name(self) -> str:

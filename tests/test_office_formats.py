@@ -130,19 +130,96 @@ def test_scan_is_read_by_ocr(fixtures, tmp_path):
         read_document(scan, ReadOptions(ocr=False))
 
 
+@pytest.mark.parametrize(("doc", "page_no", "flip"), [("anxi-2023", 2, True), ("huqiu-2024", 1, False)])
+def test_a_scanned_page_reads_like_the_text_page(fixtures, tmp_path, doc, page_no, flip):
+    """Every printed line of a scanned page is read, also from a page fed in upside down, and rebuilt into the
+    same paragraphs as the text PDF's page. (RapidOCR's per-line angle classifier used to flip upright lines of
+    anxi's page 2, which then read empty; on huqiu's page 1 lines opening with 《 and （ looked indented.)"""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from bench.format_parse import retention
+    from rag.ingest.readers.layout import paragraphs
+    from rag.ingest.readers.ocr import ocr_image
+    from rag.ingest.readers.pdf import pdf_lines
+
+    text_pdf = pdfium.PdfDocument(str(_file(fixtures, "pdf", doc)))
+    reference = [p.text for p in paragraphs([pdf_lines(text_pdf)[page_no - 1]])]
+    text_pdf.close()
+    write_scan(_file(fixtures, "pdf", doc), tmp_path / "scan.pdf", last_page=page_no)
+    scan = pdfium.PdfDocument(str(tmp_path / "scan.pdf"))
+    image = scan[page_no - 1].render(scale=2, grayscale=True).to_pil()
+    scan.close()
+    for page in (image, image.transpose(Image.Transpose.ROTATE_180)) if flip else (image,):
+        lines = ocr_image(page, page_no)
+        assert retention("\n".join(reference), "\n".join(ln.text for ln in lines)) >= 0.99
+        read = [p.text for p in paragraphs([lines])]
+        assert len(read) == len(reference)
+        assert all(retention(a, b) >= 0.95 for a, b in zip(reference, read, strict=True))
+
+
+def _docx_with_saved_pages(path: Path) -> None:
+    """A DOCX as Word saves it: page ends it laid out (w:lastRenderedPageBreak), one inside a paragraph, and a
+    hard page break followed by Word's own mark for the same page."""
+    import docx
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+
+    d = docx.Document()
+    d.add_paragraph("某县人民政府关于2024年度法治政府建设情况的报告")
+    for i in range(3):
+        d.add_paragraph(f"第{i + 1}段。" + "依法行政工作稳步推进，" * 8 + "成效明显。")
+    p = d.add_paragraph()
+    p.add_run("这一段跨页，前半在第一页，")
+    p.add_run("后半在第二页。")._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    d.add_paragraph("第二页的段落。").runs[0].add_break(WD_BREAK.PAGE)
+    d.add_paragraph().add_run("第三页的开头。")._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    d.save(str(path))
+
+
+def test_docx_pages_from_the_layout_word_saved(tmp_path):
+    path = tmp_path / "paged.docx"
+    _docx_with_saved_pages(path)
+    parsed = parse_document(path, chunk_size=80, chunk_overlap=0)
+    text = parsed.text
+
+    def page_of(phrase: str) -> int:
+        at = text.index(phrase)
+        chunk = next(c for c in parsed.chunks if c.start <= at < c.end)
+        return max([chunk.page] + [p for o, p in chunk.page_marks if chunk.start + o <= at])
+
+    assert page_of("第1段") == 1 and page_of("前半在第一页") == 1
+    assert page_of("后半在第二页") == 2 and page_of("第二页的段落") == 2
+    assert page_of("第三页的开头") == 3  # the hard break and Word's mark after it are one page change
+
+
+@pytest.mark.parametrize("doc", ["anxi-2023"])
+def test_docx_without_saved_pages_gets_them_from_libreoffice(fixtures, doc):
+    """A generated DOCX records no pages; RAG_DOCX_PAGES=libreoffice lays it out, giving the pages of the PDF
+    LibreOffice prints from it. By default it has none."""
+    path = _file(fixtures, "docx", doc)
+    assert all(c.page is None for c in parse_document(path).chunks)
+    paged = parse_document(path, options=ReadOptions(docx_pages="libreoffice"))
+    printed = parse_document(_file(fixtures, "pdf", doc))
+    assert [(c.text, c.page, c.page_marks) for c in paged.chunks] == \
+        [(c.text, c.page, c.page_marks) for c in printed.chunks]
+    assert paged.chunks[-1].page >= 4
+
+
 # -- end to end: pages in citations, the page view, failed files ------------------------------------------------
 @pytest.fixture(scope="module")
 def pdf_pipeline(fixtures, tmp_path_factory, shipped_index_dir, pipeline):
     data = tmp_path_factory.mktemp("pdf-corpus")
     for doc in ("dehua-2024", "huqiu-2024"):
         shutil.copy(_file(fixtures, "pdf", doc), data)
+    shutil.copy(_file(fixtures, "ofd", "licheng-2024"), data)
     # shishi-2024 as a scan that cannot be read with OCR off: a named gap, not "not covered".
     write_scan(_file(fixtures, "pdf", "shishi-2024"), data / "shishi-2024.pdf", last_page=1)
     index = tmp_path_factory.mktemp("pdf-index")
     seed_cache(index, shipped_index_dir)
     pipe = Pipeline(make_settings(index, data_dir=data, ocr=False))
     report = pipe.ingest()
-    assert sorted(report.added) == ["dehua-2024", "huqiu-2024"]
+    assert sorted(report.added) == ["dehua-2024", "huqiu-2024", "licheng-2024"]
     return pipe, data
 
 
@@ -201,6 +278,27 @@ def test_api_serves_pages_and_lists_failures(pdf_pipeline):
         assert _yellow(plain) < yellow // 10
         for bad in (f"/api/page/{c['doc']}/999.png", "/api/page/..%2F..%2Fetc%2Fpasswd/1.png", "/api/page/nope/1.png"):
             assert fetch("GET", url + bad).status == 404
+
+
+def test_ofd_pages_are_shown_with_the_quote(pdf_pipeline):
+    """An OFD source opens its page too: the text objects drawn in place, the quote highlighted."""
+    from PIL import Image
+
+    from rag.web import render
+
+    pipe, _ = pdf_pipeline
+    result = pipe.ask("鲤城区2024年二十届三中全会精神专题研讨班轮训了多少人次区管干部？")
+    cited = next(c for c in result.citations if c.doc == "licheng-2024")
+    assert cited.source_type == "ofd" and cited.page
+    assert f"/api/page/licheng-2024/{cited.page}.png?q=" in render.answer(result)
+    with app_server(pipe, pipe.settings) as url:
+        reply = fetch("GET", f"{url}/api/page/licheng-2024/{cited.page}.png?q={quote(cited.quote)}")
+        assert reply.status == 200 and reply.headers["content-type"] == "image/png"
+        page = Image.open(io.BytesIO(reply.body))
+        assert page.height > page.width > 500 and _yellow(page) > 500
+        plain = Image.open(io.BytesIO(fetch("GET", f"{url}/api/page/licheng-2024/{cited.page}.png").body))
+        assert _yellow(plain) == 0
+        assert fetch("GET", f"{url}/api/page/licheng-2024/99.png").status == 404
 
 
 def test_empty_index_warns(tmp_path):

@@ -113,6 +113,13 @@ def _title_continues(prev: str, line: str) -> bool:
             and not any(p in prev + line for p in "。：；"))
 
 
+def _cleaned_offset(raw_line: str, offset: int, line: str) -> int:
+    """Where ``offset`` of a raw line lands in its normalised form (spaces and marks removed before it)."""
+    if offset >= len(raw_line):
+        return len(line)
+    return min(len(line), max(0, len(normalize_line(raw_line[: offset + 1])) - 1))
+
+
 def clean_line(line: str) -> str:
     """One line as ``clean_text`` writes it: to match lines known from the source format (DOCX headings)."""
     return normalize_line(_normalize_chars(line).replace("\n", " "))
@@ -138,7 +145,8 @@ def clean_text(raw: str, standalone: Collection[str] = (), page_marks: list[list
         if is_junk(line):
             dropped.append(line)
             continue
-        own = [(min(o, len(line)), p) for o, p in page_marks[i]] if page_marks and i < len(page_marks) else []
+        own = [(_cleaned_offset(raw_lines[i], o, line), p) for o, p in page_marks[i]] \
+            if page_marks and i < len(page_marks) else []
         prev = kept[-1] if kept else ""
         joins = prev and prev not in keep_apart and line not in keep_apart and (
             _title_continues(prev, line) or (not paragraphs_known and _continues(prev, line)))

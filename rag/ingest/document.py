@@ -10,7 +10,7 @@ from rag.ingest.chunker import chunk_document
 from rag.ingest.clean import clean_line, clean_text
 from rag.ingest.metadata import DocMetadata, extract_metadata
 from rag.ingest.readers import ReadOptions, read_document
-from rag.ingest.structure import FRONT, Section, parse_sections
+from rag.ingest.structure import ATTACHMENT, FRONT, Section, parse_sections
 from rag.schema import Chunk
 
 
@@ -49,12 +49,14 @@ def parse_document(
     # DOCX heading styles are known by their text: match it as the cleaner rewrites it.
     heading_levels = {clean_line(k): v for k, v in raw.heading_levels.items()}
     cleaned = clean_text(raw.text, standalone=heading_levels, page_marks=raw.page_marks,
-                         paragraphs_known=raw.page_marks is not None)
+                         paragraphs_known=raw.paragraphs_known)
     sections = parse_sections(cleaned.text, heading_levels)
     front = next((s for s in sections if s.path == [FRONT]), None)
     body_start_line = cleaned.text[: front.end].count("\n") + 1 if front else 0
     doc_id = doc_id_for(path)
-    meta = extract_metadata(doc_id, cleaned.text, body_start_line)
+    # Attachment bodies (after the signature) carry their own dates and issuers: not the report's metadata.
+    report_end = min((s.start for s in sections if s.top == ATTACHMENT and len(s.path) > 1), default=len(cleaned.text))
+    meta = extract_metadata(doc_id, cleaned.text[:report_end], body_start_line)
     chunks = chunk_document(
         doc_id, cleaned.text, sections, meta.title, meta.year, size=chunk_size, overlap=chunk_overlap, header=header
     )

@@ -24,7 +24,7 @@ from rag.ingest.readers import ReadError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.web import messages
-from rag.web.page_image import render_page
+from rag.web.page_image import PAGE_RENDERERS
 from vectorstore.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -115,10 +115,11 @@ def build_api(pipeline: Pipeline, settings: Settings) -> FastAPI:
 
     @api.get("/page/{doc_id}/{page}.png")
     def page_image(doc_id: str, page: int, q: str = "") -> Response:
-        """The original PDF page of an indexed document, quote highlighted (read-only, by document id)."""
+        """The original PDF or OFD page of an indexed document, quote highlighted (read-only, by document id)."""
         doc = next((d for d in pipeline.documents() if d["doc_id"] == doc_id), None)
         source = Path(doc.get("source") or "") if doc else None
-        if doc is None or doc.get("source_type") != "pdf" or source is None or not source.is_file():
+        render_page = PAGE_RENDERERS.get(doc.get("source_type") or "") if doc else None
+        if render_page is None or source is None or not source.is_file():
             raise ApiError(404, messages.PAGE_NOT_FOUND)
         if not 1 <= page <= int(doc.get("pages") or 0) or len(q) > 4000:
             raise ApiError(404, messages.PAGE_NOT_FOUND)

@@ -17,6 +17,7 @@ from urllib.parse import quote as quote_url
 
 from rag.answer.citations import MARKER
 from rag.schema import AnswerResult, Citation, ScoredChunk
+from rag.web.page_image import PAGE_RENDERERS as PAGE_VIEW_TYPES
 
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
 QUOTE_SEP = "……"  # CitationBook joins several quotes from one chunk with this
@@ -84,8 +85,8 @@ def _origin(title: str, section: str) -> str:
 
 
 def page_link(c: Citation, page_base: str) -> str:
-    """The original page, quote highlighted, for PDF sources (served by ``GET /api/page/…``)."""
-    if not c.page or c.source_type != "pdf" or not page_base:
+    """The original page, quote highlighted, for PDF and OFD sources (served by ``GET /api/page/…``)."""
+    if not c.page or c.source_type not in PAGE_VIEW_TYPES or not page_base:
         return ""
     url = f"{page_base}/{quote_url(c.doc, safe='')}/{int(c.page)}.png?q={quote_url(c.quote[:1000], safe='')}"
     return (f'<a class="rag-page-link" href="{html_escape(url)}" target="_blank" rel="noopener noreferrer">'

@@ -26,7 +26,7 @@ def _text(o: ReadOptions) -> Reader:
 def _docx(o: ReadOptions) -> Reader:
     from rag.ingest.readers.docx import DocxReader
 
-    return DocxReader()
+    return DocxReader(o)
 
 
 def _pdf(o: ReadOptions) -> Reader:

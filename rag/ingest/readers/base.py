@@ -34,6 +34,8 @@ class RawDocument:
     page_marks: list[list[tuple[int, int]]] | None = None
     ocr: bool = False  # text recognised from images
     source_type: str = ""  # "pdf", "docx", "html", …
+    # Lines are whole paragraphs rebuilt from layout: the cleaner joins nothing but a split title.
+    paragraphs_known: bool = False
 
     @classmethod
     def from_paragraphs(cls, paragraphs: list[Paragraph], **kwargs) -> RawDocument:
@@ -41,7 +43,8 @@ class RawDocument:
         marks = None
         if any(p.page is not None for p in paras):
             marks = [([(0, p.page)] if p.page is not None else []) + list(p.breaks) for p in paras]
-        return cls(text="\n".join(p.text.replace("\n", " ") for p in paras), page_marks=marks, **kwargs)
+        return cls(text="\n".join(p.text.replace("\n", " ") for p in paras), page_marks=marks,
+                   paragraphs_known=True, **kwargs)
 
 
 class Reader(Protocol):
@@ -54,12 +57,15 @@ class Reader(Protocol):
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """Reader settings taken from ``Settings`` (RAG_OCR, RAG_OCR_MIN_CHARS_PER_PAGE, RAG_MAX_UNPACKED_MB)."""
+    """Reader settings taken from ``Settings`` (RAG_OCR, RAG_OCR_MIN_CHARS_PER_PAGE, RAG_MAX_UNPACKED_MB,
+    RAG_DOCX_PAGES)."""
 
     ocr: bool = True
     ocr_min_chars_per_page: int = 20
     #: Cap on the XML a zip-based file (DOCX, ODT, OFD) unpacks to (RAG_MAX_UNPACKED_MB).
     max_unpacked_bytes: int = 10 * 1024 * 1024
+    #: Pages of a DOCX that does not record them: "saved" (none) or "libreoffice" (lay it out with soffice).
+    docx_pages: str = "saved"
 
 
 ReaderFactory = Callable[[ReadOptions], Reader]

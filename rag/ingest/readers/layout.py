@@ -21,6 +21,11 @@ from rag.ingest.readers.base import Paragraph
 _PAGE_NUMBER = re.compile(r"^[-—–－~～一\s]*\d{1,4}[-—–－~～一\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$|^\d{1,4}\s*/\s*\d{1,4}$")
 
 
+def is_page_number(text: str) -> bool:
+    """A printed page number or running page footer ("— 3 —", "第3页 共9页")."""
+    return bool(_PAGE_NUMBER.match(text.strip()))
+
+
 @dataclass
 class Line:
     text: str

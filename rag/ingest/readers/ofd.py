@@ -43,32 +43,48 @@ def _box(value: str | None) -> tuple[float, float, float, float] | None:
     return x, y, w, h
 
 
+def _page_size(node) -> tuple[float, float] | None:
+    boxes = [_box(el.text) for el in _children(node, "PhysicalBox")]
+    return (boxes[0][2], boxes[0][3]) if boxes and boxes[0] else None
+
+
+def ofd_pages(path: Path) -> list[tuple[tuple[float, float], list[tuple[Line, float]]]]:
+    """Each page's size (mm) and its text objects as (positioned text, font size in mm), in file order."""
+    with open_zip(path, "OFD") as archive:
+        root = _xml(read_member(archive, "OFD.xml", "OFD"))
+        doc_roots = [el.text for el in _children(root, "DocRoot") if el.text]
+        if not doc_roots:
+            raise ReadError("corrupt OFD: no DocRoot in OFD.xml")
+        doc_path = _resolve("", doc_roots[0])
+        document = _xml(read_member(archive, doc_path, "OFD"))
+        doc_dir = posixpath.dirname(doc_path)
+        default_size = _page_size(document) or (210.0, 297.0)
+        pages = []
+        for n, page_ref in enumerate(_children(document, "Page"), start=1):
+            loc = page_ref.get("BaseLoc")
+            if not loc:
+                continue
+            content = _xml(read_member(archive, _resolve(doc_dir, loc), "OFD"))
+            objects = []
+            for obj in _children(content, "TextObject"):
+                box = _box(obj.get("Boundary"))
+                text = "".join(code.text or "" for code in _children(obj, "TextCode"))
+                if box and text.strip():
+                    x, y, w, h = box
+                    try:
+                        size = float(obj.get("Size") or h)
+                    except ValueError:
+                        size = h
+                    objects.append((Line(text, x, x + w, y, y + h, n), size))
+            pages.append((_page_size(content) or default_size, objects))
+    return pages
+
+
 class OfdReader:
     suffixes = (".ofd",)
 
     def read(self, path: Path) -> RawDocument:
-        with open_zip(path, "OFD") as archive:
-            root = _xml(read_member(archive, "OFD.xml", "OFD"))
-            doc_roots = [el.text for el in _children(root, "DocRoot") if el.text]
-            if not doc_roots:
-                raise ReadError("corrupt OFD: no DocRoot in OFD.xml")
-            doc_path = _resolve("", doc_roots[0])
-            document = _xml(read_member(archive, doc_path, "OFD"))
-            doc_dir = posixpath.dirname(doc_path)
-            pages: list[list[Line]] = []
-            for n, page_ref in enumerate(_children(document, "Page"), start=1):
-                loc = page_ref.get("BaseLoc")
-                if not loc:
-                    continue
-                content = _xml(read_member(archive, _resolve(doc_dir, loc), "OFD"))
-                segments = []
-                for obj in _children(content, "TextObject"):
-                    box = _box(obj.get("Boundary"))
-                    text = "".join(code.text or "" for code in _children(obj, "TextCode"))
-                    if box and text.strip():
-                        x, y, w, h = box
-                        segments.append(Line(text, x, x + w, y, y + h, n))
-                pages.append(group_lines(segments))
+        pages = [group_lines([line for line, _size in objects]) for _size, objects in ofd_pages(path)]
         paras = paragraphs(pages)
         if not paras:
             raise ReadError("OFD has no text (scanned image?)")
