@@ -102,3 +102,11 @@ def test_no_year_on_year_change_is_computed_from_two_different_things(pipeline):
     history = [Turn("user", "安溪行政诉讼败诉率多少？"), Turn("assistant", "一审败诉率9.26%，位居全市第三优。[1]")]
     result = pipeline.ask("比上一年降了多少？", history=history)
     assert "11.98−9.26=2.72个百分点" in result.answer, result.answer
+
+
+def test_which_place_did_something_is_one_answer_naming_the_report(pipeline):
+    # Not a comparison: one report says it, and the answer names that report (no line per place).
+    result = pipeline.ask("哪个地方搞了“入学一件事”？")
+    assert not result.refused
+    assert "石狮" in result.answer and "入学一件事" in result.answer
+    assert "德化县：" not in result.answer and {c.doc for c in result.citations} == {"shishi-2024"}

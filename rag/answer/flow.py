@@ -252,12 +252,25 @@ def _groups(scope: Scope, intent: Intent, question: str, doc_ids: list[str] | No
         return [doc_ids], [""]
     if len(scope.groups) > 1:
         return scope.groups, scope.places
-    if not scope.places and intent.compare and _EVERY_PLACE.search(question):
+    if not scope.places and intent.compare and _EVERY_PLACE.search(question) and _asks_each_place(intent, question):
         # Only then is the whole catalog needed (a copy per question would grow with the corpus).
         docs = scope.doc_ids or sorted(d["doc_id"] for d in pipe.documents())
         if 1 < len(docs) <= 12:
             return [[d] for d in docs], [_place_label(pipe.document(d), d) for d in docs]
     return [scope.doc_ids] if scope.doc_ids else [None], [""]  # type: ignore[list-item]
+
+
+#: "哪个地方搞了…", "哪个县…": one place is asked for, found by searching every report at once.
+_WHICH_ONE = re.compile(r"(哪个|哪一个)(地方|县|区|镇|市)")
+_EACH = re.compile(r"各|分别|每|都")
+
+
+def _asks_each_place(intent: Intent, question: str) -> bool:
+    """A line per report only when each place's figure, rank or items are asked; "哪个地方搞了入学一件事"
+    asks which report says something, and the report that does is named in a normal answer."""
+    if intent.number or intent.superlative or intent.rank or _EACH.search(question):
+        return True
+    return not _WHICH_ONE.search(question)
 
 
 def _place_label(doc: dict, doc_id: str) -> str:
