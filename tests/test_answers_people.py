@@ -87,7 +87,7 @@ def test_follow_up_is_answered_with_news_not_the_last_answer_again(pipeline):
     assert not result.refused
     assert result.answer.split("[1]")[0].endswith("95.22%，一次性办结率98.92%。"), result.answer
     history = [Turn("user", "德化县行政复议办了多少件？"), Turn("assistant", "2024年全县办理行政复议案件73件。[1]")]
-    result = pipeline.ask("那打官司输了几件？", history=history)
+    result = pipeline.ask("那行政诉讼呢，输了几件？", history=history)
     first = result.answer.split("[1]")[0]
     assert "败诉仅1件" in first and "73件" not in first, result.answer
 

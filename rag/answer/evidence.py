@@ -266,3 +266,20 @@ def score_answerability(ev: Evidence, model: AnswerModel, year_miss: bool, place
     ev.features["place_miss"] = float(place_miss)
     ev.p_answer = model.gate.prob(ev.features)
     return ev.p_answer
+
+
+def rejudge(ev: Evidence, question: str, intent: Intent, model: AnswerModel) -> float:
+    """Update the gate's inputs that describe the quoted sentence after another one was put first (a
+    comparison's agreeing pick), and its probability. The rest (retrieval, chunk coverage) stands."""
+    top = ev.sentences[0]
+    f = ev.features
+    mean_sem = f.get("sem1", top.sem) - f.get("sem_rel", 0.0)
+    weights = term_weights(ev.terms)
+    focus = max(weights, key=weights.get) if weights else ""
+    f.update({
+        "sem1": top.sem, "sem_rel": top.sem - mean_sem, "lex1": top.coverage, "typed": top.typed,
+        "focus_sent": term_hit(focus, f"{top.hit.chunk.section} {top.text}".lower()) if focus else 1.0,
+    })
+    f.update(answer_kind_features(question, intent, ev.sentences[:3], weights))
+    ev.p_answer = model.gate.prob(f)
+    return ev.p_answer

@@ -106,6 +106,9 @@ class ExtractiveAnswerer:
                     line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
                 chosen = select_sentences(sentences, intent, foreign=ev.foreign > 0.5)
+                if len(parts) > 1 and intent.number and not intent.list and sentences:
+                    # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
+                    chosen = sentences[:1]
                 pieces = []
                 for s in chosen:
                     n = book.cite(s.hit, s.text)

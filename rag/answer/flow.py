@@ -20,6 +20,7 @@ from rag.answer.evidence import (
     Evidence,
     SentenceHit,
     question_terms,
+    rejudge,
     score_answerability,
     term_weights,
     years_in,
@@ -159,12 +160,19 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = _evidence_first(parts[0].evidence)
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
+    agreed = []
+    if len(parts) > 1:
+        resolver = retriever.resolver
+        tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
+        agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
+        for p, top in zip(parts, tops, strict=True):
+            if p.evidence.sentences and p.evidence.sentences[0] is not top:
+                # The gate judges the sentence that will be quoted: the agreeing pick, not the ranker's top.
+                rejudge(p.evidence, p.question, p.intent, model)
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
     if len(parts) > 1:
         # One line per place: a place's line is given when the gate is sure, or when its sentence states
         # what another place's states (rag.answer.compare); otherwise the place is said to be missing.
-        resolver = retriever.resolver
-        agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
         gated = [d if d == ANSWER or d == REFUSE and outright else
                  ANSWER if accept(p.evidence.p_answer, a) else REFUSE
                  for p, d, a in zip(parts, gated, agreed, strict=True)]
