@@ -35,9 +35,7 @@ def decide(evidence: Evidence, scope: Scope, settings: Settings, model: AnswerMo
     if is_cross_language(evidence):
         if not scope.places:
             return REFUSE
-        # The closest sentence by meaning, as the answer quotes (the ranker's top may be another one).
-        closest = max(s.sem for s in evidence.sentences)
-        return ANSWER if closest >= settings.refusal_min_sentence_similarity else REFUSE
+        return ANSWER if evidence.sentences[0].sem >= settings.refusal_min_sentence_similarity else REFUSE
     p = evidence.p_answer
     answer_at = settings.refusal_threshold if settings.refusal_threshold is not None else model.answer_threshold
     weak_at = min(model.weak_threshold, answer_at)
