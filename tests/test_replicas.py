@@ -17,7 +17,8 @@ import pytest
 
 from rag.pipeline import Pipeline
 from tests.conftest import REPO
-from tests.test_chroma_server import ChromaServer, _free_port
+from tests.test_chroma_server import ChromaServer
+from tests.web_helpers import free_port
 from vectorstore.chroma import ChromaChunkStore
 
 pytestmark = pytest.mark.slow
@@ -78,7 +79,7 @@ def _ingest(port: int, index_dir: Path, path: Path) -> None:
 
 
 def test_replicas_follow_another_process_ingest_without_rebuilding(tmp_path):
-    server = ChromaServer(tmp_path / "db", _free_port())
+    server = ChromaServer(tmp_path / "db", free_port())
     server.start()
     replicas: list[Replica] = []
     try:
