@@ -7,6 +7,7 @@ import unicodedata
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{_CJK}]")
+CJK_RUN_RE = re.compile(f"[{_CJK}]+")
 # Sentence ends; a closing quote or bracket right after the mark stays with the sentence.
 SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 WS_RE = re.compile(r"\s+")

@@ -23,7 +23,7 @@ from rag.answer.numbers import figure_near, figures
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
-from rag.text import CJK_RE
+from rag.text import CJK_RE, CJK_RUN_RE
 
 _DIGIT = re.compile(r"\d")
 _NAMEISH = re.compile(r"[《“「]|律师事务所|公司|中心|委员会|〔|签发|办公室|[局所院站队]")
@@ -127,9 +127,6 @@ def typed_match(intent: Intent, sentence: str) -> float:
     return 0.0
 
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-
-
 def told_share(sentence: str, told: str) -> float:
     """Share of a sentence's figures (or, with none, of its character pairs) found in ``told``."""
     if not told:
@@ -138,7 +135,7 @@ def told_share(sentence: str, told: str) -> float:
     figs = [f.text.replace(" ", "") for f in figures(sentence)]
     if figs:
         return sum(f in told for f in figs) / len(figs)
-    grams = {r[i : i + 2] for r in _CJK_RUN.findall(sentence) for i in range(len(r) - 1)}
+    grams = {r[i : i + 2] for r in CJK_RUN_RE.findall(sentence) for i in range(len(r) - 1)}
     return sum(g in told for g in grams) / len(grams) if grams else 0.0
 
 
@@ -213,25 +210,33 @@ class EvidenceFinder:
 
     @staticmethod
     def gate_features(ev: Evidence, weights: dict[str, float], context: str, mean_sem: float) -> dict[str, float]:
-        top = ev.sentences[0]
-        focus = max(weights, key=weights.get) if weights else ""
+        focus = _focus(weights)
         h0 = ev.hits[0] if ev.hits else None
         return {
-            "sem1": top.sem,
-            "sem_rel": top.sem - mean_sem,
-            "lex1": top.coverage,
+            **_top_features(ev.sentences[0], focus, mean_sem),
             "lex_max": ev.coverage,
             "chunk_cov": ev.chunk_coverage,
             "dense1": max((h.dense or 0.0) for h in ev.hits[:3]) if ev.hits else 0.0,
             "agree": 1.0 if h0 is not None and h0.dense is not None and h0.lexical is not None else 0.0,
-            "typed": top.typed,
             "focus": term_hit(focus, context) if focus else 1.0,
-            "focus_sent": term_hit(focus, f"{top.hit.chunk.section} {top.text}".lower()) if focus else 1.0,
             "year_miss": 0.0,
             "place_miss": 0.0,
             "n_terms": math.log1p(len(weights)),
             "foreign": ev.foreign,
         }
+
+
+def _focus(weights: dict[str, float]) -> str:
+    """The question's rarest word: what it is about."""
+    return max(weights, key=weights.get) if weights else ""
+
+
+def _top_features(top: SentenceHit, focus: str, mean_sem: float) -> dict[str, float]:
+    """The gate's inputs that describe the sentence to be quoted."""
+    return {
+        "sem1": top.sem, "sem_rel": top.sem - mean_sem, "lex1": top.coverage, "typed": top.typed,
+        "focus_sent": term_hit(focus, f"{top.hit.chunk.section} {top.text}".lower()) if focus else 1.0,
+    }
 
 
 _ASKS_PERSON = re.compile(r"谁|叫什么|名字|哪位|姓名|who", re.I)
@@ -275,11 +280,7 @@ def rejudge(ev: Evidence, question: str, intent: Intent, model: AnswerModel) -> 
     f = ev.features
     mean_sem = f.get("sem1", top.sem) - f.get("sem_rel", 0.0)
     weights = term_weights(ev.terms)
-    focus = max(weights, key=weights.get) if weights else ""
-    f.update({
-        "sem1": top.sem, "sem_rel": top.sem - mean_sem, "lex1": top.coverage, "typed": top.typed,
-        "focus_sent": term_hit(focus, f"{top.hit.chunk.section} {top.text}".lower()) if focus else 1.0,
-    })
+    f.update(_top_features(top, _focus(weights), mean_sem))
     f.update(answer_kind_features(question, intent, ev.sentences[:3], weights))
     ev.p_answer = model.gate.prob(f)
     return ev.p_answer

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
-from rag.answer.evidence import SentenceHit
+from rag.answer.evidence import SentenceHit, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import (
@@ -221,11 +221,10 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
 
 
 _EARLIER = re.compile(r"去年|上年|上一年|前一年|同期|上期")
-_YEAR = re.compile(r"(20\d{2})\s*年")
 
 
 def _names_earlier_period(s: SentenceHit) -> bool:
-    years = [int(y) for y in _YEAR.findall(s.text)]
+    years = years_in(s.text)
     current = s.hit.chunk.year or max(years, default=0)
     return bool(_EARLIER.search(s.text)) or any(y < current for y in years)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
-from rag.answer.compare import accept, expansion, harmonize, place_test
+from rag.answer.compare import Agreement, accept, expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
     Evidence,
@@ -28,10 +28,11 @@ from rag.answer.evidence import (
 from rag.answer.gaps import failed_report_notice
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
-from rag.answer.outline import SURE as OUTLINE_MATCH_SURE
+from rag.answer.model import AnswerModel
+from rag.answer.outline import SURE as OUTLINE_SURE
 from rag.answer.outline import outline_evidence
 from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, refusal_text
-from rag.retrieval.scope import Scope, aliases
+from rag.retrieval.scope import Scope, ScopeResolver, aliases
 from rag.retrieval.tokenize import normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
     from rag.pipeline import Pipeline
 
 
-#: An outline whose heading matches the question at least this well (words, meaning, or the report's
-#: plans/problems part asked for) is taken as the answer's source.
-OUTLINE_SURE = OUTLINE_MATCH_SURE
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
 _EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]|"
@@ -160,17 +158,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = _evidence_first(parts[0].evidence)
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
-    agreed = []
-    if len(parts) > 1:
-        resolver = retriever.resolver
-        tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
-        agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
-        for p, top in zip(parts, tops, strict=True):
-            if p.evidence.sentences and p.evidence.sentences[0] is not top:
-                # The gate judges the sentence that will be quoted: the agreeing pick, not the ranker's top.
-                rejudge(p.evidence, p.question, p.intent, model)
+    agreed = _agree_across_places(parts, retriever.resolver, model) if len(parts) > 1 else []
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
-    if len(parts) > 1:
+    if agreed:
         # One line per place: a place's line is given when the gate is sure, or when its sentence states
         # what another place's states (rag.answer.compare); otherwise the place is said to be missing.
         gated = [d if d == ANSWER or d == REFUSE and outright else
@@ -242,6 +232,18 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         result.refused = draft.refused
     result.latency_ms = (time.perf_counter() - t0) * 1000
     yield result
+
+
+def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None,
+                         model: AnswerModel) -> list[Agreement]:
+    """Each place's sentence chosen in agreement with the others' (rag.answer.compare); the gate then
+    judges the sentence that will be quoted, not the ranker's top."""
+    tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
+    agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
+    for p, top in zip(parts, tops, strict=True):
+        if p.evidence.sentences and p.evidence.sentences[0] is not top:
+            rejudge(p.evidence, p.question, p.intent, model)
+    return agreed
 
 
 def _wants_points(intent: Intent) -> bool:
