@@ -157,7 +157,7 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
                   for j, o in enumerate(picks) if j != i and o is not None]
         score, mate = max(others, key=lambda x: x[0])
         mine, theirs = words[id(pick)], words[id(mate)]
-        shared = sorted(mine.keys() & theirs.keys(), key=lambda w: -mine[w])
+        shared = sorted(mine.keys() & theirs.keys(), key=lambda w: (-mine[w], w))
         out.append(Agreement(score, shared, pick.coverage))
         sents = p.evidence.sentences
         if sents and sents[0] is not pick:
@@ -184,7 +184,7 @@ def expansion(search: str, terms: list[str]) -> str:
     report's own wording, and one place's miss would read as "not in this report"."""
     extra: list[str] = []
     for t in terms:
-        for w in sorted(lexicon.synonyms(t, use_cilin=False), key=len, reverse=True):
+        for w in sorted(lexicon.synonyms(t, use_cilin=False), key=lambda w: (-len(w), w)):
             if w not in search and w not in extra and not any(w in e for e in extra):
                 extra.append(w)
     return " ".join(extra[:MAX_EXPANSION])
