@@ -75,3 +75,10 @@ def test_a_plans_part_of_one_sentence_is_still_the_answer(pipeline):
     assert not result.refused, result.answer
     assert "行政复议体制改革" in result.answer
     assert all(c.section == "下一步工作" for c in result.citations)
+
+
+def test_colloquial_doing_words_are_not_a_topic(pipeline):
+    # "干点啥" asks what will be done, like "干啥": the plans part answers, not a search for "干点".
+    result = pipeline.ask("虎邱镇明年准备干点啥？")
+    assert not result.refused, result.answer
+    assert "打造专业法治队伍" in result.answer and "下一步" in result.citations[0].section

@@ -101,8 +101,8 @@ def _heading_match(topic: dict[str, float], path: tuple[str, ...]) -> float:
 
 
 #: Words of a question that never name a section: question words, times ("这一年", "今年"; the year is
-#: the report's), and verbs of doing ("干出", "做得").
-_QUESTION_WORD = re.compile(r"[哪几啥谁年]|什么|怎么|怎样|如何|为了|多少|^[干做搞办弄抓][出得了过好]?$")
+#: the report's), and verbs of doing ("干出", "做得", "干点啥").
+_QUESTION_WORD = re.compile(r"[哪几啥谁年]|什么|怎么|怎样|如何|为了|多少|^[干做搞办弄抓][出得了过好点些]?$")
 
 
 def _topic(weights: dict[str, float], title: str, part_words: list[str]) -> dict[str, float]:
