@@ -122,7 +122,8 @@ class Pipeline:
     @property
     def evidence_finder(self) -> EvidenceFinder:
         return self._get("evidence_finder", lambda: EvidenceFinder(
-            self.sentence_vectors, self.answer_model, use_synonyms=self.settings.synonyms))
+            self.sentence_vectors, self.answer_model, use_synonyms=self.settings.synonyms,
+            vocabulary=self.lexical.uses))
 
     @property
     def indexer(self) -> Indexer:

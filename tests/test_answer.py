@@ -81,8 +81,6 @@ def test_cross_report_question_answers_each_place_with_its_own_citation(pipeline
     assert {"licheng-2024", "dehua-2024"} <= retrieved_docs
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: 石狮's report gives no legal-aid count, but the answer "
-                   "model is sure enough of a neighbouring figure (涉企行政检察监督案件16件); see the closing note of issue 14")
 def test_cross_report_part_without_answer_is_said_so(pipeline):
     result = pipeline.ask("石狮市和鲤城区2024年各办理了多少件法律援助案件？")
     assert "283件" in result.answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from rag.answer.lexicon import report_word
 from rag.answer.model import GATE_FEATURES, SENTENCE_FEATURES, AnswerModel
 from rag.evaluation.calibrate import calibrate, reliability
 from tests.conftest import make_settings
@@ -48,3 +49,9 @@ def test_calibration_refits_the_model_from_dev_questions(pipeline, shipped_index
     model = AnswerModel.load(out)
     assert model.gate.names == list(GATE_FEATURES) and len(model.gate.coef) == len(GATE_FEATURES)
     assert 0.0 < model.weak_threshold <= model.answer_threshold < 1.0
+
+
+def test_report_words_tell_a_reports_word_from_a_citizens():
+    # The reference for "a word reports use" when a corpus is too small to say (missing_known).
+    assert report_word("法律援助") and report_word("行政复议")
+    assert not report_word("马拉松") and not report_word("帮忙")

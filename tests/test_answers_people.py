@@ -110,3 +110,23 @@ def test_which_place_did_something_is_one_answer_naming_the_report(pipeline):
     assert not result.refused
     assert "石狮" in result.answer and "入学一件事" in result.answer
     assert "德化县：" not in result.answer and {c.doc for c in result.citations} == {"shishi-2024"}
+
+
+def test_citizens_own_words_missing_from_every_report_do_not_refuse(pipeline):
+    # No report says 下到村里 or 帮忙; the words the reports do use (律师) are in the evidence.
+    result = pipeline.ask("安溪有多少律师下到村里帮忙")
+    assert not result.refused and "38名" in result.answer, result.answer
+
+
+def test_a_topic_no_report_speaks_of_is_refused(pipeline):
+    # 马拉松 is missing like a citizen's own word, but nothing in the evidence stands for it.
+    result = pipeline.ask("德化县2024年举办了几场马拉松比赛？")
+    assert result.refused, result.answer
+
+
+def test_plan_points_say_what_each_heading_means(pipeline):
+    # A sub-heading of a few words is listed with its first sentence, which says what it means.
+    result = pipeline.ask("你们虎邱镇明年在法治上有啥打算？")
+    assert not result.refused
+    first = next(ln for ln in result.answer.splitlines() if ln.startswith("1. "))
+    assert "持续强化宣传教育" in first and "营造浓厚法治氛围" in first and MARK.search(first), result.answer

@@ -8,7 +8,17 @@ import re
 
 from rag.answer.compare import agreement, place_test
 from rag.answer.intent import read_intent
-from rag.answer.numbers import asked_unit, figure_for, figures, operators, same_unit, unit_kind, worked
+from rag.answer.numbers import (
+    addable,
+    asked_unit,
+    figure_for,
+    figures,
+    operands,
+    operators,
+    same_unit,
+    unit_kind,
+    worked,
+)
 
 MARK = re.compile(r"\[\d+\]")
 
@@ -115,3 +125,32 @@ def test_change_of_a_rate_is_worked_out_in_percentage_points(pipeline):
     result = pipeline.ask("安溪的行政诉讼败诉率比上一年降了多少")
     assert not result.refused
     assert "11.98−9.26=2.72个百分点" in result.answer
+
+
+def test_shares_are_never_added_up():
+    # "一共" asks for a total, but 出庭应诉率100% and 败诉率1.37% are two rates of different things.
+    share, rate = figures("2024年我区行政诉讼案件出庭应诉率100%，败诉率1.37%")
+    assert same_unit([share, rate]) and not addable([share, rate])
+    a, b = figures("排查矛盾纠纷1825件，成功调解1821件")
+    assert addable([a, b])
+
+
+def test_a_total_is_never_made_of_rates(pipeline):
+    result = pipeline.ask("泉州全市一共办了多少行政复议案件")
+    assert "101.37" not in result.answer and "100+1.37" not in result.answer, result.answer
+
+
+def test_the_figures_a_question_names_are_the_ones_worked_on(pipeline):
+    # Not every figure of the sentence (调处纠纷136宗 is the total, 12596件 all cases): the ones named.
+    result = pipeline.ask("虎邱调解的纠纷里，劳动纠纷和婚姻家庭纠纷加起来一共多少宗？")
+    assert "18+12=30宗" in result.answer, result.answer
+    result = pipeline.ask("鲤城在“闽执法”上办的案子，检查类比处罚类多出多少件？")
+    assert "11692−900=10792件" in result.answer, result.answer
+
+
+def test_a_bare_number_closing_its_clause_counts_what_the_figure_before_it_counts():
+    figs = figures("运用调度平台线上排查矛盾纠纷 3353 起，办结化解 3323，办结化解率 99.1%")
+    assert [(f.value, f.kind) for f in figs] == [(3353, "count"), (3323, "count"), (99.1, "share")]
+    assert [f.value for f in figures("2024年，全镇共录入141件")] == [141]  # a year is not a count
+    assert operands("鲤城在“闽执法”上办的案子，检查类比处罚类多出多少件？") == ["检查类", "处罚类"]
+    assert operands("提了申请的里面还有多少没转成正式审批") == ["提了申请的", "转成正式审批"]

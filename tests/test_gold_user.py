@@ -29,6 +29,10 @@ REPORTS = ROOT / "data" / "reports"
 KEYS = {"id", "question", "answer", "must_contain", "doc", "evidence", "section", "type", "split", "history"}
 MIN_COUNTS = {"fact": 85, "noplace": 22, "followup": 45, "summary": 27, "compare": 22, "numeric": 17,
               "unanswerable": 33}
+#: The test part as it was written, before anything was fitted: it may never shrink. The dev part grew
+#: later with calibration questions written by people who had not seen the test part.
+MIN_TEST = {"fact": 62, "noplace": 16, "followup": 30, "summary": 18, "compare": 14, "numeric": 12,
+            "unanswerable": 22}
 ID_RE = re.compile(r"^u-(anxi|dehua|huqiu|licheng|shishi|cross|none)-\d{3}$")
 
 
@@ -76,7 +80,8 @@ def test_type_counts_and_split_balance():
     for t, n in MIN_COUNTS.items():
         assert counts[t] >= n, f"{t}: {counts[t]} < {n}"
         dev = sum(1 for r in rows() if r["type"] == t and r["split"] == "dev")
-        assert 0.3 <= dev / counts[t] <= 0.5, f"{t}: dev share {dev}/{counts[t]}"
+        assert dev / counts[t] >= 0.3, f"{t}: dev share {dev}/{counts[t]}"
+        assert counts[t] - dev >= MIN_TEST[t], f"{t}: test part {counts[t] - dev} < {MIN_TEST[t]}"
     for doc in ("anxi-2023", "dehua-2024", "huqiu-2024", "licheng-2024", "shishi-2024"):
         mine = [r for r in rows() if r["doc"] == doc]
         assert {r["split"] for r in mine} == {"dev", "test"}, doc

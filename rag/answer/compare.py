@@ -34,13 +34,6 @@ AGREEMENT_WEIGHT = 4.0
 SHAPE_WEIGHT = 1.0
 #: Words rarer than this (jieba idf) carry a topic; 开展 (~5), 工作 (~4) do not.
 MIN_IDF = 7.0
-#: A place whose gate was unsure is still answered when its sentence agrees this well with another's,
-AGREED = 0.2
-#: the gate's probability is at least this,
-AGREED_MIN_P = 0.55
-#: and the sentence holds at least this share of the question's words (or their synonyms): agreeing on
-#: a topic the question does not mention ("枫桥经验" for a question about policy explainers) is no answer.
-AGREED_MIN_COVERAGE = 0.05
 #: Words that name the reporting body, not a topic: 全县, 我市, 县政府, 市委…
 _ADMIN = re.compile(r"^[全我本该各]?[省市县区镇乡]$|^[全我本该各][省市县区镇乡]|^[省市县区镇乡](政府|委|级|人大)|政府$|^.[州市]市?$")
 #: Rounds of choosing each place's sentence given the others' choices (it settles in two or three).
@@ -96,7 +89,6 @@ def _kinds(text: str) -> frozenset[str]:
 class Agreement:
     support: float  # best agreement (either way) of this place's pick with another place's pick
     shared: list[str]  # rare words the pick shares with the best-agreeing pick, rarest first
-    coverage: float = 0.0  # share of the question's words the pick holds
 
 
 def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) -> list[Agreement]:
@@ -158,7 +150,7 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
         score, mate = max(others, key=lambda x: x[0])
         mine, theirs = words[id(pick)], words[id(mate)]
         shared = sorted(mine.keys() & theirs.keys(), key=lambda w: (-mine[w], w))
-        out.append(Agreement(score, shared, pick.coverage))
+        out.append(Agreement(score, shared))
         sents = p.evidence.sentences
         if sents and sents[0] is not pick:
             # The pick leads; the quoted runners-up are judged against it (rag.answer.extractive).
@@ -167,11 +159,6 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
             pick.score = lead + 1e-6
             sents.insert(0, pick)
     return out
-
-
-def accept(p_answer: float, agreed: Agreement) -> bool:
-    """An unsure place is answered when its pick states what another place's pick states."""
-    return agreed.support >= AGREED and p_answer >= AGREED_MIN_P and agreed.coverage >= AGREED_MIN_COVERAGE
 
 
 #: At most this many report words are added to a comparison's per-place search.
@@ -201,4 +188,4 @@ def place_test(aliases: list[str]) -> Callable[[str], bool]:
     return is_place
 
 
-__all__ = ["Agreement", "accept", "agreement", "expansion", "harmonize", "place_test", "topic_words"]
+__all__ = ["Agreement", "agreement", "expansion", "harmonize", "place_test", "topic_words"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from rag.answer import lexicon
 from rag.answer.intent import Intent
 from rag.answer.model import AnswerModel
-from rag.answer.numbers import figure_near, figures
+from rag.answer.numbers import figure_near, figures, wanted_kind
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
@@ -118,13 +119,17 @@ def is_heading(sentence: str, path: list[str]) -> bool:
     return any(bare == h.rstrip("。；;： ") for h in path) or (bool(_NUMBERED.match(sentence)) and len(sentence) < 24)
 
 
-def typed_match(intent: Intent, sentence: str) -> float:
-    """+1 when the sentence holds the kind of answer asked for, −1 when it cannot, 0 when none is asked."""
+def typed_match(intent: Intent, sentence: str, kind: str = "") -> float:
+    """+1 when the sentence holds the kind of answer asked for (any sentence does when no kind is asked),
+    −1 when it cannot. ``kind``: the kind of figure a number question wants (a share for "调成的比例");
+    a sentence with figures of other kinds only is half a match (0)."""
     if intent.number:
-        return 1.0 if _DIGIT.search(sentence) else -1.0
+        if not _DIGIT.search(sentence):
+            return -1.0
+        return 1.0 if not kind or any(f.kind == kind for f in figures(sentence)) else 0.0
     if intent.name:
         return 1.0 if _NAMEISH.search(sentence) else -1.0
-    return 0.0
+    return 1.0
 
 
 def told_share(sentence: str, told: str) -> float:
@@ -147,11 +152,13 @@ class EvidenceFinder:
     """Ranks the sentences of retrieved chunks and summarises them for the answerability model."""
 
     def __init__(self, vectors: SentenceVectors, model: AnswerModel, max_chunks: int = 6,
-                 use_synonyms: bool = True) -> None:
+                 use_synonyms: bool = True, vocabulary: Callable[[str], bool] | None = None) -> None:
+        """``vocabulary``: whether the reports use a word at all (the lexical index's vocabulary)."""
         self.vectors = vectors
         self.model = model
         self.max_chunks = max_chunks
         self.use_synonyms = use_synonyms
+        self.vocabulary = vocabulary
 
     def find(self, question: str, q_vec: np.ndarray, hits: list[ScoredChunk], intent: Intent,
              drop: list[str], told: str = "") -> Evidence:
@@ -162,6 +169,7 @@ class EvidenceFinder:
         weights = term_weights(terms)
         total = sum(weights.values()) or 1.0
         foreign = sum(w for t, w in weights.items() if _LATIN.search(t) and not CJK_RE.search(t)) / total
+        kind = wanted_kind(question) if intent.number else ""
         cands: list[SentenceHit] = []
         for rank, hit in enumerate(hits[: self.max_chunks]):
             text = hit.chunk.text
@@ -178,7 +186,7 @@ class EvidenceFinder:
                 # question about next year's plans though the sentence itself does not say "next year".
                 cov = coverage(weights, f"{headings} {folded[s:e]}", self.use_synonyms)
                 cands.append(SentenceHit(hit, rank, s, e, coverage=cov, score=0.0,
-                                         typed=typed_match(intent, text[s:e]), told=told_share(text[s:e], told)))
+                                         typed=typed_match(intent, text[s:e], kind), told=told_share(text[s:e], told)))
         if not cands:
             return Evidence(hits=hits, terms=terms, foreign=foreign)
         vecs = self.vectors.get([c.text for c in cands])
@@ -194,8 +202,21 @@ class EvidenceFinder:
         chunk_cov = coverage(weights, context, self.use_synonyms)
         ev = Evidence(hits=hits, sentences=cands, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
         ev.features = self.gate_features(ev, weights, context, float(np.mean(sims)))
+        ev.features["miss_known"] = self.missing_known(weights, context)
         ev.features.update(answer_kind_features(question, intent, cands[:3], weights))
         return ev
+
+    def missing_known(self, weights: dict[str, float], context: str) -> float:
+        """Share of the question's term weight that the evidence lacks although the reports use the word
+        elsewhere. A citizen's own word (讨工资, 下到村里) is missing from every report, and its absence
+        says little; a report's word missing here (政策解读 asked of a report that never gives one) is
+        the mark of a near miss."""
+        total = sum(weights.values())
+        if not total or self.vocabulary is None:
+            return 0.0
+        return sum(w for t, w in weights.items()
+                   if term_hit(t, context, self.use_synonyms) < 0.5
+                   and (self.vocabulary(t) or lexicon.report_word(t))) / total
 
     @staticmethod
     def sentence_features(c: SentenceHit, best_sem: float) -> dict[str, float]:
@@ -218,7 +239,6 @@ class EvidenceFinder:
             "chunk_cov": ev.chunk_coverage,
             "dense1": max((h.dense or 0.0) for h in ev.hits[:3]) if ev.hits else 0.0,
             "agree": 1.0 if h0 is not None and h0.dense is not None and h0.lexical is not None else 0.0,
-            "focus": term_hit(focus, context) if focus else 1.0,
             "year_miss": 0.0,
             "place_miss": 0.0,
             "n_terms": math.log1p(len(weights)),
@@ -239,7 +259,7 @@ def _top_features(top: SentenceHit, focus: str, mean_sem: float) -> dict[str, fl
     }
 
 
-_ASKS_PERSON = re.compile(r"谁|叫什么|名字|哪位|姓名|who", re.I)
+_ASKS_PERSON = re.compile(r"谁|叫什么|叫啥|名字|真名|全名|哪位|姓名|姓什么|who", re.I)
 
 
 def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
@@ -251,7 +271,8 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
     keys = sorted(weights, key=weights.get, reverse=True)[:2]
     if intent.number:
         terms = [t for k in keys for t in (k, *lexicon.synonyms(k))]
-        out["topic_figure"] = float(any(figure_near(s.text, terms) is not None for s in top))
+        kind = wanted_kind(question)  # "追回了多少钱": a count of cases after the words is not it
+        out["topic_figure"] = float(any(figure_near(s.text, terms, kind, anchored=True) is not None for s in top))
     if intent.name and _ASKS_PERSON.search(question):  # not 谁…多 (a comparison of figures)
         out["person"] = float(any(has_person(s.text) for s in top))
     return out
@@ -263,24 +284,36 @@ def has_person(text: str) -> bool:
     return any(flag == "nr" and len(w) >= 2 for w, flag in jieba.posseg.lcut(text))
 
 
+def _gaps(f: dict[str, float]) -> dict[str, float]:
+    """How much more of the question the best sentences (``lex_max``) and the top chunks (``chunk_cov``)
+    hold than the quoted sentence: the mark of a sentence ranked wrongly. The gate reads these
+    differences rather than the three coverages, which move together and so were fitted with opposite
+    weights that answered a question nothing matched (all three low)."""
+    f["lex_gap"] = f.get("lex_max", 0.0) - f.get("lex1", 0.0)
+    f["cov_gap"] = f.get("chunk_cov", 0.0) - f.get("lex_max", 0.0)
+    return f
+
+
 def score_answerability(ev: Evidence, model: AnswerModel, year_miss: bool, place_miss: bool) -> float:
     if not ev.sentences:
         ev.p_answer = 0.0
         return 0.0
     ev.features["year_miss"] = float(year_miss)
     ev.features["place_miss"] = float(place_miss)
-    ev.p_answer = model.gate.prob(ev.features)
+    ev.p_answer = model.gate.prob(_gaps(ev.features))
     return ev.p_answer
 
 
-def rejudge(ev: Evidence, question: str, intent: Intent, model: AnswerModel) -> float:
-    """Update the gate's inputs that describe the quoted sentence after another one was put first (a
-    comparison's agreeing pick), and its probability. The rest (retrieval, chunk coverage) stands."""
-    top = ev.sentences[0]
+def rejudge(ev: Evidence, question: str, intent: Intent, model: AnswerModel, moved: bool = True) -> float:
+    """The gate's probability again after a comparison read the places together. ``moved``: another
+    sentence was put first (a comparison's agreeing pick), so the inputs that describe the quoted
+    sentence are updated too; the rest (retrieval, chunk coverage) stands."""
     f = ev.features
-    mean_sem = f.get("sem1", top.sem) - f.get("sem_rel", 0.0)
-    weights = term_weights(ev.terms)
-    f.update(_top_features(top, _focus(weights), mean_sem))
-    f.update(answer_kind_features(question, intent, ev.sentences[:3], weights))
-    ev.p_answer = model.gate.prob(f)
+    if moved:
+        top = ev.sentences[0]
+        mean_sem = f.get("sem1", top.sem) - f.get("sem_rel", 0.0)
+        weights = term_weights(ev.terms)
+        f.update(_top_features(top, _focus(weights), mean_sem))
+        f.update(answer_kind_features(question, intent, ev.sentences[:3], weights))
+    ev.p_answer = model.gate.prob(_gaps(f))
     return ev.p_answer

@@ -12,32 +12,35 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from rag.answer import lexicon
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
-from rag.answer.evidence import SentenceHit, years_in
+from rag.answer.evidence import SentenceHit, term_weights, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import (
+    RATE,
     Figure,
+    addable,
     anchor_words,
+    asked_kind,
     asked_unit,
     difference,
     figure_for,
     figure_near,
     figures,
+    named_figures,
+    operands,
     operators,
     same_unit,
     total,
-    unit_kind,
     worked,
 )
 from rag.answer.outline import point_text
+from rag.retrieval.tokenize import tokenize
 
 MAX_SENTENCE_CHARS = 160
 #: A question about a rate or share (率, 比例, 占比, 百分之几): its arithmetic is over percentages.
-_RATE = re.compile(r"率|比例|比重|占比|百分")
-
-
 def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     """Long report sentences are kept whole up to a limit, then cut at a comma with an ellipsis."""
     if len(text) <= limit:
@@ -136,7 +139,7 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
     """Each place's figure: in its first quoted sentence that has one about the question's words (or the
     reports' words for them), of the kind of unit asked ("多少本" → a count)
     or, when none is asked, of the kind most places' figures have (件 and 起 alike, never % against 件)."""
-    asked = unit_kind(asked_unit(question)) if asked_unit(question) else ""
+    asked = asked_kind(question)
 
     anchors = anchor_words(terms)
 
@@ -175,7 +178,7 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
                 return f"比较：{inputs}；{hi[0]}更多，{difference(hi[1], lo[1])}。"
             return f"比较：{inputs}；其中{label}{word}（{f.text}）。"
         if intent.sum:
-            return f"合计：{inputs}；{total(figs)}。"
+            return f"合计：{inputs}；{total(figs)}。" if addable(figs) else ""
         if intent.diff and len(labelled) == 2:
             hi, lo = sorted(labelled, key=lambda x: -x[1].magnitude)
             return f"计算：{inputs}；{hi[0]}更多，{difference(figs[0], figs[1])}。"
@@ -193,6 +196,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     stepwise = len(ops) >= 2 and "−" in ops and "+" in ops
     unit = asked_unit(question)
     anchors = anchor_words(part.evidence.terms)
+    named_by = _telling_words(part.evidence.terms)
+    want = len(ops) + 1 if ops else 2
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
         if not figs or intent.previous_year and not stepwise and not _names_earlier_period(s):
@@ -204,20 +209,49 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             # The kind asked: its measure word, a rate (败诉率比上一年降了多少 → the two percentages), or
             # that of the figure right after the question's words; else the sentence's first figure's.
             near = figure_near(s.text, anchors)
-            kind = (unit_kind(unit) if unit else "share" if _RATE.search(question)
+            kind = (asked_kind(question) if unit else "share" if RATE.search(question)
                     else near.kind if near is not None else figs[0].kind)
             same = [f for f in figs if f.kind == kind]
         if len(same) < 2:
             continue
+        # The figures the question names ("劳动纠纷和婚姻家庭纠纷加起来"), in the sentence's order, rather
+        # than every figure of the kind (调处纠纷136宗 is their total, not a third addend).
+        # (Not for a change over time: "比上一年降了多少" names one thing at two times.)
+        named = _operand_figures(question, s.text, same[0].kind) if len(ops) <= 1 and not intent.previous_year else []
+        if len(named) != 2:
+            named = named_figures(s.text, named_by, same[0].kind)[:want]
+        if len(named) == want:
+            same = sorted(named, key=lambda f: f.start)
         n = book.cite(s.hit, s.text)
-        if stepwise and len(same) >= len(ops) + 1:
-            working = worked(same[: len(ops) + 1], ops)
+        if ops and len(same) >= len(ops) + 1:
+            working = worked(same[: len(ops) + 1], ops)  # "加上…再减掉…": the question's own steps
         elif intent.sum:
+            if not addable(same):
+                continue
             working = total(same)
         else:
             working = difference(same[0], same[1])
         return f"计算：{working}（数字引自[{n}]）。"
     return ""
+
+
+def _operand_figures(question: str, sentence: str, kind: str) -> list[Figure]:
+    """One figure per phrase the question combines ("检查类" → 行政检查11692件, "处罚类" → 900件)."""
+    out: list[Figure] = []
+    for phrase in operands(question):
+        words = [w for w in tokenize(phrase) if len(w) > 1 and not w.isdigit()]
+        found = named_figures(sentence, _telling_words(words), kind)
+        if not found or found[0] in out:
+            return []
+        out.append(found[0])
+    return out
+
+
+def _telling_words(terms: list[str]) -> list[str]:
+    """The question's words, rarest first, each with the reports' words for it ("转过来|结转")."""
+    words = [t for t in terms if len(t) > 1]  # 降, 率: a single character names no figure
+    weights = term_weights(words)
+    return ["|".join([t, *sorted(lexicon.synonyms(t))]) for t in sorted(words, key=lambda t: -weights[t])]
 
 
 _EARLIER = re.compile(r"去年|上年|上一年|前一年|同期|上期")

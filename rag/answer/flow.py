@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answer.base import Draft, Part, Turn
-from rag.answer.compare import Agreement, accept, expansion, harmonize, place_test
+from rag.answer.compare import expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
     Evidence,
@@ -158,14 +158,11 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = _evidence_first(parts[0].evidence)
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
-    agreed = _agree_across_places(parts, retriever.resolver, model) if len(parts) > 1 else []
+    if len(parts) > 1:
+        _agree_across_places(parts, retriever.resolver, model)
+    # One line per place: the gate reads each place's sentence with how well it agrees with the other
+    # places' (rag.answer.compare); a place it refuses is said to be missing.
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
-    if agreed:
-        # One line per place: a place's line is given when the gate is sure, or when its sentence states
-        # what another place's states (rag.answer.compare); otherwise the place is said to be missing.
-        gated = [d if d == ANSWER or d == REFUSE and outright else
-                 ANSWER if accept(p.evidence.p_answer, a) else REFUSE
-                 for p, d, a in zip(parts, gated, agreed, strict=True)]
     for p, d in zip(parts, gated, strict=True):
         p.gate = d
     if pipe.answerer.judges_answerability:
@@ -234,16 +231,17 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     yield result
 
 
-def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None,
-                         model: AnswerModel) -> list[Agreement]:
+def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None, model: AnswerModel) -> None:
     """Each place's sentence chosen in agreement with the others' (rag.answer.compare); the gate then
     judges the sentence that will be quoted, not the ranker's top."""
     tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
     agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
-    for p, top in zip(parts, tops, strict=True):
-        if p.evidence.sentences and p.evidence.sentences[0] is not top:
-            rejudge(p.evidence, p.question, p.intent, model)
-    return agreed
+    for p, top, a in zip(parts, tops, agreed, strict=True):
+        if not p.evidence.sentences or p.evidence.kind == "outline":
+            continue  # (an outline is judged by its section match)
+        # A place's sentence that states what another place's states is more likely the fact asked for.
+        p.evidence.features.update(support=a.support, compare_part=1.0)
+        rejudge(p.evidence, p.question, p.intent, model, moved=p.evidence.sentences[0] is not top)
 
 
 def _wants_points(intent: Intent) -> bool:

@@ -78,6 +78,18 @@ def _cilin_synonyms() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in groups.items()}
 
 
+@functools.cache
+def _report_words() -> frozenset[str]:
+    text = resources.files("rag.answer").joinpath("report_words.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def report_word(word: str) -> bool:
+    """Whether official reports use ``word``: the shipped reports' vocabulary (scripts/report_words.py).
+    A corpus of a few small reports cannot tell a report's word from a citizen's own by itself."""
+    return word.lower() in _report_words()
+
+
 def synonyms(word: str, use_cilin: bool = True) -> frozenset[str]:
     """Other words for the same thing: the project's list first, then 同义词词林."""
     own = _project_synonyms().get(word, frozenset())

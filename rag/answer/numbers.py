@@ -30,7 +30,7 @@ _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "m
                "个工作日": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
                "户次": "visits", "平方米": "area", "公里": "length"}
 #: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
-_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天)")
+_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天)")
 #: Operators a question states in words, in order: "新收的加上结转的，再减掉办结的".
 _OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉")
 
@@ -78,10 +78,15 @@ def unit_kind(unit: str) -> str:
 
 def figures(sentence: str) -> list[Figure]:
     """Figures with a unit; bare numbers (years, item numbers, 12345 hotlines) are left out."""
-    out = []
+    out: list[Figure] = []
     for m in _FIGURE.finditer(sentence):
         num, scale, unit = m.group(1), m.group(2) or "", m.group(3) or ""
         if not unit and not scale:
+            # "排查矛盾纠纷3353起，办结化解3323，…": a bare whole number closing its clause counts what the
+            # figure before it counts. Years and item numbers do not close a clause after a counted figure.
+            if out and "." not in num and not re.fullmatch(r"(19|20)\d{2}", num) and out[-1].kind == "count" \
+                    and re.match(r"\s*[，,；;。]", sentence[m.end(1):]):
+                out.append(Figure(float(num), out[-1].unit, num, m.start()))
             continue
         if unit == "" and scale:
             unit = scale
@@ -100,35 +105,104 @@ def asked_unit(question: str) -> str:
     return m.group(1) if m else ""
 
 
+def asked_kind(question: str) -> str:
+    """The kind of figure the question wants ("多几起" → count; "高了几个百分点" → shares), or ""."""
+    unit = asked_unit(question)
+    if not unit:
+        return ""
+    if unit == "钱":
+        return "money"
+    kind = unit_kind(unit)
+    return "share" if kind == "points" or unit == "百分点" else kind
+
+
+#: A question about a share: "败诉率", "调成的比例", "占比多少".
+RATE = re.compile(r"率|比例|比重|占比|百分")
+
+
+def wanted_kind(question: str) -> str:
+    """The kind of figure a number question wants: a share when it asks a rate, else its measure word's."""
+    return "share" if RATE.search(question) else asked_kind(question)
+
+
+#: Where one statement of a sentence ends and the next begins ("其中劳动争议纠纷18宗，邻里纠纷106宗").
+_CLAUSE = re.compile(r"[，,；;、。：:（）()]")
+
+
+def named_figures(sentence: str, terms: list[str], kind: str = "") -> list[Figure]:
+    """The figures the question names by its words, rarest word first: each clause holding one figure
+    describes it ("52宗提出申请", "13宗已转入正式审批"), so the question's "申请" and "正式审批" pick 52
+    and 13 out of a sentence of five figures. ``terms``: the question's words, most telling first, each
+    with the reports' words for it."""
+    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
+    clauses: list[tuple[str, Figure]] = []
+    start = 0
+    for m in [*_CLAUSE.finditer(sentence), None]:
+        end = m.start() if m else len(sentence)
+        inside = [f for f in figs if start <= f.start < end]
+        if len(inside) == 1:
+            clauses.append((sentence[start:end], inside[0]))
+        start = m.end() if m else end
+    out: list[Figure] = []
+    for group in terms:
+        words = [w for w in group.split("|") if w]
+        hits = [f for text, f in clauses if any(w in text for w in words)]
+        if len(hits) == 1 and hits[0] not in out:  # a word in every clause names none of them
+            out.append(hits[0])
+    return out
+
+
+#: The two things a question puts side by side: "检查类比处罚类多出多少", "劳动纠纷和婚姻家庭纠纷加起来",
+#: "提了申请的里面还有多少没转成正式审批".
+_OPERANDS = (
+    re.compile(r"([^，,。？?；;]+?)比([^，,。？?；;]+?)(?:多|少|高|低|大|小|快|慢)"),
+    re.compile(r"([^，,。？?；;]+?)(?:和|与|跟|同|加上|加)([^，,。？?；;]+?)(?:加起来|加在一起|合起来|一共|总共|合计|共|总计)"),
+    re.compile(r"([^，,。？?；;]+?)(?:里面|当中|之中|中|里)?还有[^，。？?；;]{0,4}?[没未]([^，,。？?；;]+)"),
+)
+
+
+def operands(question: str) -> list[str]:
+    """The phrases naming the two figures a question combines, in its order; [] when it names none."""
+    for pattern in _OPERANDS:
+        m = pattern.search(question)
+        if m:
+            return [m.group(1).strip(), m.group(2).strip()]
+    return []
+
+
 def operators(question: str) -> list[str]:
     """"+"/"−" for each operator the question states in words, in order."""
     return ["+" if op.startswith(("加", "再加")) else "−" for op in _OPERATOR.findall(question)]
 
 
-def figure_near(sentence: str, terms: list[str]) -> Figure | None:
-    """The figure that follows the question's words most closely (办理法律援助案件1332件 → 1332件)."""
-    figs = figures(sentence)
+def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool = False) -> Figure | None:
+    """The figure (of ``kind``, if given) that follows the question's words most closely (办理法律援助案件
+    1332件 → 1332件); on a tie, the one after the earlier of ``terms`` (they come most telling first).
+    With none of the words in the sentence, its only figure, unless ``anchored``."""
+    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
     if not figs:
         return None
-    anchors = [m.end() for t in terms if t for m in re.finditer(re.escape(t), sentence)]
+    anchors = [(m.end(), i) for i, t in enumerate(terms) if t for m in re.finditer(re.escape(t), sentence)]
     if not anchors:
-        return figs[0] if len(figs) == 1 else None
+        return figs[0] if len(figs) == 1 and not anchored else None
 
-    def distance(f: Figure) -> float:
-        after = [f.start - a for a in anchors if f.start >= a]
-        return min(after) if after else 1000 + min(abs(f.start - a) for a in anchors)
+    def distance(f: Figure) -> tuple[float, int]:
+        after = [(f.start - a, i) for a, i in anchors if f.start >= a]
+        return min(after) if after else (1000 + min(abs(f.start - a) for a, _ in anchors), len(terms))
 
     best = min(figs, key=distance)
-    return best if distance(best) <= 30 else None
+    return best if distance(best)[0] <= 30 else None
 
 
 def anchor_words(terms: list[str]) -> list[str]:
-    """The question's words and the reports' words for them (案子 → 案件), for finding its figure."""
-    from rag.answer.lexicon import synonyms
+    """The question's words, rarest first, then the reports' words for them (案子 → 案件), for finding its
+    figure. Single characters (率, 高) anchor every figure of a kind and are left out when words remain."""
+    from rag.answer.lexicon import idf, synonyms
 
-    out = list(terms)
-    for t in terms:
-        out.extend(w for w in synonyms(t) if w not in out)
+    words = [t for t in terms if len(t) > 1] or list(terms)
+    out = sorted(words, key=lambda t: -idf(t))
+    for t in list(out):
+        out.extend(w for w in sorted(synonyms(t)) if w not in out)
     return out
 
 
@@ -140,8 +214,8 @@ def figure_for(sentence: str, anchors: list[str], kind: str = "") -> Figure | No
     """A place's figure in a quoted sentence: the one right after the question's words, of the wanted
     kind of unit; or the sentence's only figure of that kind when those words follow it closely. A
     figure about something else ("建立1个县级公共法律服务实体平台…法律援助" for 法律援助案件) is not taken."""
-    near = figure_near(sentence, anchors)
-    if near is not None and (not kind or near.kind == kind):
+    near = figure_near(sentence, anchors, kind)
+    if near is not None:
         return near
     figs = [f for f in figures(sentence) if not kind or f.kind == kind]
     if len(figs) == 1:
@@ -186,6 +260,11 @@ def worked(figs: list[Figure], ops: list[str]) -> str:
         result = result + v if op == "+" else result - v
         text += f"{op}{_fmt(v)}"
     return f"{text}={_fmt(result)}{unit}"
+
+
+def addable(figs: list[Figure]) -> bool:
+    """Figures whose sum means something: one kind, and not shares (出庭应诉率100% + 败诉率1.37% is no total)."""
+    return same_unit(figs) and figs[0].kind not in ("share", "points")
 
 
 def same_unit(figs: list[Figure]) -> bool:

@@ -20,8 +20,9 @@ from rag.schema import Chunk, ScoredChunk
 MAX_POINTS = 8
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
 _ITEM = re.compile(r"(?:(?<=[。；：:\n，,*])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
-#: An enumerated item whose first sentence is shorter than this is a label; its next sentence is kept.
-_LABEL_CHARS = 16
+#: An enumerated item whose first sentence is a phrase (no comma) this short is a label, like a heading;
+#: its next sentence, which says what is meant, is kept with it.
+_LABEL_CHARS = 30
 #: A sentence that introduces its list after a colon: "主要表现在以下方面：A，B，C。"
 _LISTING = re.compile(r"(?:以下|如下|表现为|表现在|主要有|包括|分别是|分别为)[^，。：:]{0,6}[:：]")
 #: Generic words of summary questions: they say "a list is wanted", not which section.
@@ -64,7 +65,7 @@ def _items_in_text(text: str, items: bool) -> list[tuple[int, int]]:
                 spans.append((s, e))
                 continue
             end = sents[0][1]
-            if end < _LABEL_CHARS and len(sents) > 1:
+            if _is_label(text[s : s + end]) and len(sents) > 1:
                 end = sents[1][1]
             spans.append((s, s + end))
         return spans
@@ -77,6 +78,18 @@ def _items_in_text(text: str, items: bool) -> list[tuple[int, int]]:
         else:
             spans.append((s, e))
     return spans
+
+
+def _is_label(sentence: str) -> bool:
+    return len(sentence) < _LABEL_CHARS and not re.search(r"[，,；;]", sentence)
+
+
+def _with_first_sentence(text: str, start: int, end: int) -> int:
+    """The end of a sub-heading's point: its first body sentence too ("持续强化宣传教育。坚持宣传教育不
+    放松，营造浓厚法治氛围。"), which says what the heading's few words mean."""
+    rest = sentence_spans(text[end:])
+    body = [(s, e) for s, e in rest if text[end + s : end + e].strip()]
+    return end + body[0][1] if body else end
 
 
 def heading_paths(chunks: list[Chunk]) -> list[str]:
@@ -200,7 +213,10 @@ def _points(top: ScoredChunk, chunks: list[Chunk], prefix: list[str], tops: list
         for child, c in children.items():
             start = c.text.find(child)
             if start >= 0:
-                points.append(_point(top, c, start, start + len(child), len(points)))
+                end = start + len(child)
+                if _is_label(child):
+                    end = _with_first_sentence(c.text, start, end)
+                points.append(_point(top, c, start, end, len(points)))
         return points
     items = sum(len(_ITEM.findall(c.text)) for c in section) >= 2
     seen: set[str] = set()

@@ -125,6 +125,33 @@ def _question_probs(observed: list[Observed], gate: Logistic) -> list[float]:
     return out
 
 
+def _held_out_probs(observed: list[Observed], x: np.ndarray, y: np.ndarray, owners: list[tuple[int, int]],
+                    c: float, folds: int = 5) -> list[float]:
+    """Each question's probability from a gate fitted without it (k-fold by question). Thresholds set on
+    the probabilities the gate gives its own training questions sit too high for questions it has not
+    seen, which are the ones users ask."""
+    fold_of = np.arange(len(observed)) % folds
+    row_fold = np.array([fold_of[qi] for qi, _ in owners])
+    row_p = np.zeros(len(y))
+    for f in range(folds):
+        train = row_fold != f
+        if train.all() or len(set(y[train].tolist())) < 2:
+            continue
+        model = _fit(x[train], y[train], GATE_FEATURES, c)
+        for r in np.flatnonzero(~train):
+            row_p[r] = model.prob(dict(zip(GATE_FEATURES, x[r], strict=True)))
+    out = []
+    rows_of: dict[int, list[int]] = {}
+    for qi, r in owners:
+        rows_of.setdefault(qi, []).append(r)
+    for qi, ob in enumerate(observed):
+        ps = [float(row_p[r]) for r in rows_of.get(qi, [])]
+        # Header questions (文号, 签发人) have no features: their p is 1 or 0 (see _question_probs).
+        ps += [p.evidence.p_answer for p in ob.parts if not p.evidence.features]
+        out.append(max(ps) if ps else 0.0)
+    return out
+
+
 def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
                 tie: float = 0.005) -> tuple[float, float, dict]:
     """(answer threshold, refusal threshold, stats).
@@ -132,8 +159,8 @@ def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
     Each dev file counts the same (the questions written from the reports' text would otherwise drown
     the ones asked in people's words): the score of a threshold is the mean over files of the balanced
     accuracy (answerable questions answered, unanswerable ones refused). Answers are given without a
-    caution above the best threshold; the refusal threshold is the lowest one scoring within ``tie``
-    of the best, so that near-ties are resolved towards answering, with a caution.
+    caution above the middle of the thresholds scoring within ``tie`` of the best; the refusal
+    threshold is the lowest of them, so that near-ties are resolved towards answering, with a caution.
     """
     answerable = [ob.item.answerable for ob in observed]
     grid = [round(float(t), 2) for t in np.linspace(0.02, 0.98, 49)]
@@ -149,8 +176,11 @@ def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
             per_file.append(0.5 * (kept + refused))
         scores.append(float(np.mean(per_file)))
     best = max(scores)
-    answer = grid[scores.index(best)]
-    weak = min(t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie)
+    near = [t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie]
+    # The middle of the near-best thresholds: with a few dozen unanswerable questions the score is flat
+    # over a range, and its first maximum moves from one refit to the next.
+    answer = float(np.median(near))
+    weak = min(near)
     return answer, weak, {"balanced_accuracy_mean_over_files": round(best, 4)}
 
 
@@ -184,10 +214,10 @@ def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = Non
     model = pipe.answer_model
     model.sentence = sentence  # the finder holds this object: the second pass ranks with it
     second = _observe(pipe, items, "gate")
-    gx, gy, _ = _gate_rows(second)
+    gx, gy, owners = _gate_rows(second)
     gate = _fit(gx, gy, GATE_FEATURES, c)
     probs = _question_probs(second, gate)
-    answer_t, weak_t, stats = _thresholds(second, probs, groups)
+    answer_t, weak_t, stats = _thresholds(second, _held_out_probs(second, gx, gy, owners, c), groups)
     fitted = AnswerModel(sentence, gate, round(answer_t, 3), round(weak_t, 3),
                          fitted_on=", ".join(f"{p} (dev)" for p in gold_paths))
     target = out or Path(__file__).resolve().parents[1] / "answer" / "answer_model.json"

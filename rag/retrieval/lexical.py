@@ -449,6 +449,11 @@ class LexicalIndex:
         df, n = (row[0] if row else 0), max(self.n_chunks(), 1)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def uses(self, word: str) -> bool:
+        """Whether some chunk has ``word`` as a token (the vocabulary alone: one indexed lookup)."""
+        row = self._conn().execute("SELECT df FROM vocab WHERE term=?", (word.lower(),)).fetchone()
+        return bool(row and row[0] > 0)
+
     def mentions(self, word: str) -> bool:
         """Whether the corpus text names ``word``: a token of some chunk (jieba's search mode also indexes
         the parts of long words, so 北京 is found in 北京市), else, in a small corpus, a substring."""
