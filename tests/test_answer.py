@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from rag.answer.base import Turn
+from rag.answer.extractive import WEAK_LINE
 from rag.answer.flow import QuestionError
 from rag.text import match_key
 
@@ -82,10 +83,14 @@ def test_cross_report_question_answers_each_place_with_its_own_citation(pipeline
 
 
 def test_cross_report_part_without_answer_is_said_so(pipeline):
+    # 石狮's report gives no legal-aid count: its line says so, whether it then quotes the nearest
+    # sentence (the gate unsure) or nothing (sure); no comparison is made with it.
     result = pipeline.ask("石狮市和鲤城区2024年各办理了多少件法律援助案件？")
     assert "283件" in result.answer
-    assert "石狮市：所提供的报告中没有找到相关内容" in result.answer
-    assert {c.doc for c in result.citations} == {"licheng-2024"}
+    shishi = next(ln for ln in result.answer.splitlines() if ln.startswith("石狮市："))
+    assert shishi.startswith(("石狮市：所提供的报告中没有找到相关内容", f"石狮市：{WEAK_LINE}")), result.answer
+    assert "licheng-2024" in {c.doc for c in result.citations}
+    assert "比较" not in result.answer and "合计" not in result.answer
 
 
 def test_follow_up_question_reuses_the_conversation(pipeline):

@@ -40,6 +40,8 @@ from rag.answer.outline import point_text
 from rag.retrieval.tokenize import tokenize
 
 MAX_SENTENCE_CHARS = 160
+#: The start of a place's line whose sentence the gate was unsure of, in a comparison.
+WEAK_LINE = "报告中没有找到确切对应的内容，最接近的原文是："
 #: A question about a rate or share (率, 比例, 占比, 百分之几): its arithmetic is over percentages.
 def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     """Long report sentences are kept whole up to a limit, then cut at a comma with an ellipsis."""
@@ -121,9 +123,13 @@ class ExtractiveAnswerer:
                     body += NOTE  # the best match was such a sentence: say so rather than stay silent
                 if part.source and not part.label:
                     body = f"据《{part.source}》：{body}"
+                if part.label and part.weak and len(parts) > 1:
+                    # One place of several that may not state the fact: said on its own line, not only
+                    # in the answer's general caution, so its nearest sentence is not read as its figure.
+                    body = f"{WEAK_LINE}{body}"
                 line = f"{part.label}：{body}" if part.label else body
-                if intent.number and chosen:
-                    quoted.append((part, chosen))
+                if intent.number and chosen and not (part.weak and len(parts) > 1):
+                    quoted.append((part, chosen))  # (an unsure place's figure is not compared or added)
             lines.append(line)
             yield line + "\n"
         picked = _place_figures(question, quoted, terms, book) if len(parts) > 1 else []

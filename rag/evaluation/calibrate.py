@@ -152,35 +152,49 @@ def _held_out_probs(observed: list[Observed], x: np.ndarray, y: np.ndarray, owne
     return out
 
 
+#: What a cautioned answer to a question the reports cannot answer costs, against an uncautioned wrong
+#: answer or a refused answerable question (1): the reader is told to check the quoted sentences.
+CAUTIONED_COST = 0.5
+
+
 def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
                 tie: float = 0.005) -> tuple[float, float, dict]:
     """(answer threshold, refusal threshold, stats).
 
-    Each dev file counts the same (the questions written from the reports' text would otherwise drown
-    the ones asked in people's words): the score of a threshold is the mean over files of the balanced
-    accuracy (answerable questions answered, unanswerable ones refused). Answers are given without a
-    caution above the middle of the thresholds scoring within ``tie`` of the best; the refusal
-    threshold is the lowest of them, so that near-ties are resolved towards answering, with a caution.
+    The answer threshold maximises the balanced accuracy (answerable questions answered, unanswerable
+    ones refused), each dev file counting the same (the questions written from the reports' text would
+    otherwise drown the ones asked in people's words); it is the middle of the thresholds within ``tie``
+    of the best, since with a few dozen unanswerable questions the score is flat over a range and its
+    first maximum moves from one refit to the next. Below it, down to the refusal threshold, the closest
+    sentences are given with a caution: that threshold minimises the balanced cost of refusing
+    answerable questions (1 each) and of cautioned answers to unanswerable ones (``CAUTIONED_COST``).
     """
     answerable = [ob.item.answerable for ob in observed]
     grid = [round(float(t), 2) for t in np.linspace(0.02, 0.98, 49)]
-    scores = []
-    for t in grid:
-        per_file = []
-        for g in sorted(set(groups)):
-            rows = [(p, a) for p, a, gg in zip(probs, answerable, groups, strict=True) if gg == g]
-            n_a = sum(a for _, a in rows) or 1
-            n_u = (len(rows) - sum(a for _, a in rows)) or 1
-            kept = sum(1 for p, a in rows if a and p >= t) / n_a
-            refused = sum(1 for p, a in rows if not a and p < t) / n_u
-            per_file.append(0.5 * (kept + refused))
-        scores.append(float(np.mean(per_file)))
+    files = []
+    for g in sorted(set(groups)):
+        rows = [(p, a) for p, a, gg in zip(probs, answerable, groups, strict=True) if gg == g]
+        n_a = sum(a for _, a in rows) or 1
+        n_u = (len(rows) - sum(a for _, a in rows)) or 1
+        files.append((rows, n_a, n_u))
+
+    def balanced(t: float) -> float:
+        return float(np.mean([0.5 * (sum(1 for p, a in rows if a and p >= t) / n_a
+                                     + sum(1 for p, a in rows if not a and p < t) / n_u)
+                              for rows, n_a, n_u in files]))
+
+    scores = [balanced(t) for t in grid]
     best = max(scores)
-    near = [t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie]
-    # The middle of the near-best thresholds: with a few dozen unanswerable questions the score is flat
-    # over a range, and its first maximum moves from one refit to the next.
-    answer = float(np.median(near))
-    weak = min(near)
+    answer = float(np.median([t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie]))
+
+    def cost(w: float) -> float:
+        return float(np.mean([0.5 * (sum(1 for p, a in rows if a and p < w) / n_a
+                                     + CAUTIONED_COST * sum(1 for p, a in rows if not a and w <= p < answer) / n_u)
+                              for rows, n_a, n_u in files]))
+
+    costs = {w: cost(w) for w in grid if w <= answer}
+    low = min(costs.values())
+    weak = min(w for w, c in costs.items() if c <= low + tie)
     return answer, weak, {"balanced_accuracy_mean_over_files": round(best, 4)}
 
 
