@@ -146,6 +146,9 @@ def test_the_figures_a_question_names_are_the_ones_worked_on(pipeline):
     assert "18+12=30宗" in result.answer, result.answer
     result = pipeline.ask("鲤城在“闽执法”上办的案子，检查类比处罚类多出多少件？")
     assert "11692−900=10792件" in result.answer, result.answer
+    # The sentence holding both named figures is found among the runners-up, and cited.
+    result = pipeline.ask("虎邱录进平台的案子里，检查的比罚款的多几起")
+    assert re.search(r"92−49=43起（数字引自\[\d\]）", result.answer), result.answer
 
 
 def test_a_bare_number_closing_its_clause_counts_what_the_figure_before_it_counts():

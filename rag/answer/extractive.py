@@ -40,6 +40,8 @@ from rag.answer.outline import point_text
 from rag.retrieval.tokenize import tokenize
 
 MAX_SENTENCE_CHARS = 160
+#: Ranked sentences searched for the two figures an arithmetic question names, beyond the quoted ones.
+RUNNERS_UP = 8
 #: The start of a place's line whose sentence the gate was unsure of, in a comparison.
 WEAK_LINE = "报告中没有找到确切对应的内容，最接近的原文是："
 #: A question about a rate or share (率, 比例, 占比, 百分之几): its arithmetic is over percentages.
@@ -204,7 +206,13 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     anchors = anchor_words(part.evidence.terms)
     named_by = _telling_words(part.evidence.terms)
     want = len(ops) + 1 if ops else 2
-    for s in select_sentences(part.evidence.sentences, intent):
+    quoted = select_sentences(part.evidence.sentences, intent)
+    by_operands = len(ops) <= 1 and not intent.previous_year
+    # A runner-up sentence that holds both things the question names ("录进平台的案子里，检查的比罚款的"
+    # → "其中行政检查92起，行政处罚49起") is worked on before a quoted one that holds only one of them.
+    named_both = [s for s in part.evidence.sentences[:RUNNERS_UP] if s not in quoted and by_operands
+                  and len(_operand_figures(question, s.text, "")) == 2]
+    for s in named_both + quoted:
         figs = figures(s.text)
         if not figs or intent.previous_year and not stepwise and not _names_earlier_period(s):
             # "比上一年多了多少" needs the earlier value stated; two figures of one year are two different
@@ -223,7 +231,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         # The figures the question names ("劳动纠纷和婚姻家庭纠纷加起来"), in the sentence's order, rather
         # than every figure of the kind (调处纠纷136宗 is their total, not a third addend).
         # (Not for a change over time: "比上一年降了多少" names one thing at two times.)
-        named = _operand_figures(question, s.text, same[0].kind) if len(ops) <= 1 and not intent.previous_year else []
+        named = _operand_figures(question, s.text, same[0].kind) if by_operands else []
         if len(named) != 2:
             named = named_figures(s.text, named_by, same[0].kind)[:want]
         if len(named) == want:
