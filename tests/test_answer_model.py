@@ -55,3 +55,18 @@ def test_report_words_tell_a_reports_word_from_a_citizens():
     # The reference for "a word reports use" when a corpus is too small to say (missing_known).
     assert report_word("法律援助") and report_word("行政复议")
     assert not report_word("马拉松") and not report_word("帮忙")
+
+
+def test_a_built_wheel_ships_the_answer_model_and_word_lists(tmp_path):
+    # `pip install .` (not editable) must carry the fitted model and the word lists it reads.
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path)], check=True, cwd=tmp_path)
+    names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
+    for data in ("rag/answer/answer_model.json", "rag/answer/report_words.txt", "rag/answer/synonyms.txt"):
+        assert data in names, data
