@@ -28,6 +28,8 @@ from rag.text import CJK_RE, CJK_RUN_RE
 
 _DIGIT = re.compile(r"\d")
 _NAMEISH = re.compile(r"[《“「]|律师事务所|公司|中心|委员会|〔|签发|办公室|[局所院站队]")
+#: The kind of body a name question asks for: "哪家律师事务所", "哪个部门".
+_ASKED_BODY = re.compile(r"哪[家个所一]?(律师事务所|律所|公司|企业|单位|部门|机构|学校|医院|银行|协会|法院)")
 _YEAR_TOKEN = re.compile(r"^(20\d{2})(年|年度)?$")
 _HEADING_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．是]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -121,14 +123,17 @@ def is_heading(sentence: str, path: list[str]) -> bool:
 
 def typed_match(intent: Intent, sentence: str, kind: str = "") -> float:
     """+1 when the sentence holds the kind of answer asked for (any sentence does when no kind is asked),
-    −1 when it cannot. ``kind``: the kind of figure a number question wants (a share for "调成的比例");
-    a sentence with figures of other kinds only is half a match (0)."""
+    −1 when it cannot. ``kind``: the kind of figure a number question wants (a share for "调成的比例"), or
+    of body a name question wants ("哪家律师事务所"); a sentence with figures or names of other kinds only
+    is half a match (0)."""
     if intent.number:
         if not _DIGIT.search(sentence):
             return -1.0
         return 1.0 if not kind or any(f.kind == kind for f in figures(sentence)) else 0.0
     if intent.name:
-        return 1.0 if _NAMEISH.search(sentence) else -1.0
+        if not _NAMEISH.search(sentence):
+            return -1.0
+        return 1.0 if not kind or any(w in sentence for w in (kind, *lexicon.synonyms(kind))) else 0.0
     return 1.0
 
 
@@ -169,7 +174,8 @@ class EvidenceFinder:
         weights = term_weights(terms)
         total = sum(weights.values()) or 1.0
         foreign = sum(w for t, w in weights.items() if _LATIN.search(t) and not CJK_RE.search(t)) / total
-        kind = wanted_kind(question) if intent.number else ""
+        body = _ASKED_BODY.search(question) if intent.name else None
+        kind = wanted_kind(question) if intent.number else body.group(1) if body else ""
         cands: list[SentenceHit] = []
         for rank, hit in enumerate(hits[: self.max_chunks]):
             text = hit.chunk.text

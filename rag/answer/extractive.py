@@ -97,6 +97,8 @@ class ExtractiveAnswerer:
         intent = parts[0].intent if parts else Intent()
         terms = parts[0].evidence.terms if parts else []
         quoted: list[tuple[Part, list[SentenceHit]]] = []
+        if len(parts) == 1:
+            _lead_with_operands(question, intent, parts[0])
         for part in parts:
             ev = part.evidence
             # Sentences that read like instructions (rag.answer.injection) are never quoted as facts.
@@ -206,13 +208,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     anchors = anchor_words(part.evidence.terms)
     named_by = _telling_words(part.evidence.terms)
     want = len(ops) + 1 if ops else 2
-    quoted = select_sentences(part.evidence.sentences, intent)
     by_operands = len(ops) <= 1 and not intent.previous_year
-    # A runner-up sentence that holds both things the question names ("录进平台的案子里，检查的比罚款的"
-    # → "其中行政检查92起，行政处罚49起") is worked on before a quoted one that holds only one of them.
-    named_both = [s for s in part.evidence.sentences[:RUNNERS_UP] if s not in quoted and by_operands
-                  and len(_operand_figures(question, s.text, "")) == 2]
-    for s in named_both + quoted:
+    for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
         if not figs or intent.previous_year and not stepwise and not _names_earlier_period(s):
             # "比上一年多了多少" needs the earlier value stated; two figures of one year are two different
@@ -247,6 +244,23 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             working = difference(same[0], same[1])
         return f"计算：{working}（数字引自[{n}]）。"
     return ""
+
+
+def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:
+    """Put first the sentence that holds both things an arithmetic question names ("录进平台的案子里，检查
+    的比罚款的多几起" → "其中行政检查92起，行政处罚49起"), if the ranker placed it among the runners-up:
+    it is the one to quote and to work on."""
+    if not (intent.diff or intent.sum) or intent.previous_year or len(operators(question)) > 1:
+        return
+    sents = part.evidence.sentences
+    for s in sents[:RUNNERS_UP]:
+        found = _operand_figures(question, s.text, "")
+        if len(found) == 2 and same_unit(found):  # (检查131家次 and 处罚51起 are not comparable)
+            if s is not sents[0]:
+                sents.remove(s)
+                s.score = sents[0].score + 1e-6  # the quoted order follows the score
+                sents.insert(0, s)
+            return
 
 
 def _operand_figures(question: str, sentence: str, kind: str) -> list[Figure]:
