@@ -130,3 +130,14 @@ def test_plan_points_say_what_each_heading_means(pipeline):
     assert not result.refused
     first = next(ln for ln in result.answer.splitlines() if ln.startswith("1. "))
     assert "持续强化宣传教育" in first and "营造浓厚法治氛围" in first and MARK.search(first), result.answer
+
+
+def test_a_chinese_question_with_an_acronym_is_judged_as_chinese():
+    # "GDP" is part of Chinese usage; the question is not cross-language, so the gate reads it (and no
+    # report gives a GDP figure).
+    from rag.answer.evidence import foreign_share, question_terms, term_weights
+
+    q = "德化县去年GDP是多少？"
+    assert foreign_share(term_weights(question_terms(q, ["德化县"])), q) == 0.0
+    q = "What did Shishi do about legal aid?"
+    assert foreign_share(term_weights(question_terms(q, [])), q) == 1.0

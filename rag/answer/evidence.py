@@ -33,6 +33,7 @@ _ASKED_BODY = re.compile(r"哪[家个所一]?(律师事务所|律所|公司|企�
 _YEAR_TOKEN = re.compile(r"^(20\d{2})(年|年度)?$")
 _HEADING_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．是]")
 _LATIN = re.compile(r"[A-Za-z]")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
                  "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "多了", "少了", "最", "更", "比"}
 _YEARS = re.compile(r"(20\d{2})\s*年")
@@ -88,6 +89,15 @@ def question_terms(question: str, drop: list[str]) -> list[str]:
             continue
         out.append(t)
     return out
+
+
+def foreign_share(weights: dict[str, float], question: str) -> float:
+    """Share of the question's term weight in another script (English words). Upper-case acronyms (GDP,
+    AI) are part of Chinese usage: 德化县去年GDP是多少 is a Chinese question."""
+    acronyms = {a.lower() for a in _ACRONYM.findall(question)}
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items()
+               if _LATIN.search(t) and not CJK_RE.search(t) and t not in acronyms) / total
 
 
 def term_weights(terms: list[str]) -> dict[str, float]:
@@ -172,8 +182,7 @@ class EvidenceFinder:
         draws the sentence already quoted."""
         terms = question_terms(question, drop)
         weights = term_weights(terms)
-        total = sum(weights.values()) or 1.0
-        foreign = sum(w for t, w in weights.items() if _LATIN.search(t) and not CJK_RE.search(t)) / total
+        foreign = foreign_share(weights, question)
         body = _ASKED_BODY.search(question) if intent.name else None
         kind = wanted_kind(question) if intent.number else body.group(1) if body else ""
         cands: list[SentenceHit] = []
