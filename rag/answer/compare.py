@@ -4,8 +4,8 @@ A colloquial comparison ("各地给多少家公司恢复了信誉") often shares
 ("为75家企业修复信用"), so each place's own ranking of sentences is unsure. But the reports that hold
 the fact state it in much the same words, so the right sentences of different places agree with each
 other while wrong ones (each place's nearest miss) do not. This module picks one sentence per place
-that is both well ranked for the question and in agreement with the other places' picks, and keeps
-the words the picks share ("修复信用") as the comparison's topic: it anchors the figures quoted per place.
+that is both well ranked for the question and in agreement with the other places' picks; how well a
+place's pick agrees is one input of the answerability gate.
 
 Agreement is the idf-weighted overlap of rare words (jieba's general idf, as for question terms), so
 common report words (开展, 工作, 行政) say nothing and the measure does not drift with the corpus.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rag.answer import lexicon
 from rag.answer.base import Part
@@ -85,14 +84,9 @@ def _kinds(text: str) -> frozenset[str]:
     return frozenset(f.kind for f in figures(text))
 
 
-@dataclass
-class Agreement:
-    support: float  # best agreement (either way) of this place's pick with another place's pick
-    shared: list[str]  # rare words the pick shares with the best-agreeing pick, rarest first
-
-
-def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) -> list[Agreement]:
-    """Reorder each place's sentences so its pick comes first; returns each place's agreement.
+def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) -> list[float]:
+    """Reorder each place's sentences so its pick comes first; returns each place's support: the best
+    agreement (either way) of its pick with another place's pick.
 
     Coordinate ascent: every place starts from its best-ranked sentence, then in turn takes the
     candidate maximising (its logit − the place's best logit) + weight × its best agreement with the
@@ -112,7 +106,7 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
         pools.append(pool)
     picks = [pool[0] if pool else None for pool in pools]
     if sum(p is not None for p in picks) < 2:
-        return [Agreement(0.0, []) for _ in parts]
+        return [0.0 for _ in parts]
 
     # Each candidate's topic words and figure kinds are read once; the rounds only compare them.
     words = {id(c): _topic(c.text, is_place) for pool in pools for c in pool}
@@ -142,15 +136,11 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
     out = []
     for i, (p, pick) in enumerate(zip(parts, picks, strict=True)):
         if pick is None:
-            out.append(Agreement(0.0, []))
+            out.append(0.0)
             continue
         # Agreement between two places' picks, for answering: either states (most of) the other's topic.
-        others = [(max(_covered(words[id(pick)], words[id(o)]), _covered(words[id(o)], words[id(pick)])), o)
-                  for j, o in enumerate(picks) if j != i and o is not None]
-        score, mate = max(others, key=lambda x: x[0])
-        mine, theirs = words[id(pick)], words[id(mate)]
-        shared = sorted(mine.keys() & theirs.keys(), key=lambda w: (-mine[w], w))
-        out.append(Agreement(score, shared))
+        out.append(max(max(_covered(words[id(pick)], words[id(o)]), _covered(words[id(o)], words[id(pick)]))
+                       for j, o in enumerate(picks) if j != i and o is not None))
         sents = p.evidence.sentences
         if sents and sents[0] is not pick:
             # The pick leads; the quoted runners-up are judged against it (rag.answer.extractive).
@@ -188,4 +178,4 @@ def place_test(aliases: list[str]) -> Callable[[str], bool]:
     return is_place
 
 
-__all__ = ["Agreement", "agreement", "expansion", "harmonize", "place_test", "topic_words"]
+__all__ = ["agreement", "expansion", "harmonize", "place_test", "topic_words"]

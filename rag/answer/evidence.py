@@ -216,7 +216,7 @@ class EvidenceFinder:
         context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
         chunk_cov = coverage(weights, context, self.use_synonyms)
         ev = Evidence(hits=hits, sentences=cands, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
-        ev.features = self.gate_features(ev, weights, context, float(np.mean(sims)))
+        ev.features = self.gate_features(ev, weights, float(np.mean(sims)))
         ev.features["miss_known"] = self.missing_known(weights, context)
         ev.features.update(answer_kind_features(question, intent, cands[:3], weights))
         return ev
@@ -245,7 +245,7 @@ class EvidenceFinder:
         }
 
     @staticmethod
-    def gate_features(ev: Evidence, weights: dict[str, float], context: str, mean_sem: float) -> dict[str, float]:
+    def gate_features(ev: Evidence, weights: dict[str, float], mean_sem: float) -> dict[str, float]:
         focus = _focus(weights)
         h0 = ev.hits[0] if ev.hits else None
         return {

@@ -12,10 +12,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from rag.answer import lexicon
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
-from rag.answer.evidence import SentenceHit, term_weights, years_in
+from rag.answer.evidence import SentenceHit, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import (
@@ -34,6 +33,7 @@ from rag.answer.numbers import (
     operators,
     same_unit,
     total,
+    word_groups,
     worked,
 )
 from rag.answer.outline import point_text
@@ -44,7 +44,8 @@ MAX_SENTENCE_CHARS = 160
 RUNNERS_UP = 8
 #: The start of a place's line whose sentence the gate was unsure of, in a comparison.
 WEAK_LINE = "报告中没有找到确切对应的内容，最接近的原文是："
-#: A question about a rate or share (率, 比例, 占比, 百分之几): its arithmetic is over percentages.
+
+
 def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     """Long report sentences are kept whole up to a limit, then cut at a comma with an ellipsis."""
     if len(text) <= limit:
@@ -206,9 +207,9 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     stepwise = len(ops) >= 2 and "−" in ops and "+" in ops
     unit = asked_unit(question)
     anchors = anchor_words(part.evidence.terms)
-    named_by = _telling_words(part.evidence.terms)
+    named_by = word_groups(part.evidence.terms)
     want = len(ops) + 1 if ops else 2
-    by_operands = len(ops) <= 1 and not intent.previous_year
+    by_operands = _by_operands(question, intent)
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
         if not figs or intent.previous_year and not stepwise and not _names_earlier_period(s):
@@ -227,7 +228,6 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             continue
         # The figures the question names ("劳动纠纷和婚姻家庭纠纷加起来"), in the sentence's order, rather
         # than every figure of the kind (调处纠纷136宗 is their total, not a third addend).
-        # (Not for a change over time: "比上一年降了多少" names one thing at two times.)
         named = _operand_figures(question, s.text, same[0].kind) if by_operands else []
         if len(named) != 2:
             named = named_figures(s.text, named_by, same[0].kind)[:want]
@@ -250,7 +250,7 @@ def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:
     """Put first the sentence that holds both things an arithmetic question names ("录进平台的案子里，检查
     的比罚款的多几起" → "其中行政检查92起，行政处罚49起"), if the ranker placed it among the runners-up:
     it is the one to quote and to work on."""
-    if not (intent.diff or intent.sum) or intent.previous_year or len(operators(question)) > 1:
+    if not (intent.diff or intent.sum) or not _by_operands(question, intent):
         return
     sents = part.evidence.sentences
     for s in sents[:RUNNERS_UP]:
@@ -263,23 +263,22 @@ def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:
             return
 
 
+def _by_operands(question: str, intent: Intent) -> bool:
+    """Whether the question's two operands pick its figures: not for steps spelled out (加上…再减掉…, by
+    their order) nor for a change over time ("比上一年降了多少" names one thing at two times)."""
+    return len(operators(question)) <= 1 and not intent.previous_year
+
+
 def _operand_figures(question: str, sentence: str, kind: str) -> list[Figure]:
     """One figure per phrase the question combines ("检查类" → 行政检查11692件, "处罚类" → 900件)."""
     out: list[Figure] = []
     for phrase in operands(question):
         words = [w for w in tokenize(phrase) if len(w) > 1 and not w.isdigit()]
-        found = named_figures(sentence, _telling_words(words), kind)
+        found = named_figures(sentence, word_groups(words), kind)
         if not found or found[0] in out:
             return []
         out.append(found[0])
     return out
-
-
-def _telling_words(terms: list[str]) -> list[str]:
-    """The question's words, rarest first, each with the reports' words for it ("转过来|结转")."""
-    words = [t for t in terms if len(t) > 1]  # 降, 率: a single character names no figure
-    weights = term_weights(words)
-    return ["|".join([t, *sorted(lexicon.synonyms(t))]) for t in sorted(words, key=lambda t: -weights[t])]
 
 
 _EARLIER = re.compile(r"去年|上年|上一年|前一年|同期|上期")

@@ -235,12 +235,12 @@ def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None, mode
     """Each place's sentence chosen in agreement with the others' (rag.answer.compare); the gate then
     judges the sentence that will be quoted, not the ranker's top."""
     tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
-    agreed = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
-    for p, top, a in zip(parts, tops, agreed, strict=True):
+    supports = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
+    for p, top, support in zip(parts, tops, supports, strict=True):
         if not p.evidence.sentences or p.evidence.kind == "outline":
             continue  # (an outline is judged by its section match)
         # A place's sentence that states what another place's states is more likely the fact asked for.
-        p.evidence.features.update(support=a.support, compare_part=1.0)
+        p.evidence.features.update(support=support, compare_part=1.0)
         rejudge(p.evidence, p.question, p.intent, model, moved=p.evidence.sentences[0] is not top)
 
 

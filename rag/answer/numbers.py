@@ -129,11 +129,11 @@ def wanted_kind(question: str) -> str:
 _CLAUSE = re.compile(r"[，,；;、。：:（）()]")
 
 
-def named_figures(sentence: str, terms: list[str], kind: str = "") -> list[Figure]:
-    """The figures the question names by its words, rarest word first: each clause holding one figure
-    describes it ("52宗提出申请", "13宗已转入正式审批"), so the question's "申请" and "正式审批" pick 52
-    and 13 out of a sentence of five figures. ``terms``: the question's words, most telling first, each
-    with the reports' words for it."""
+def named_figures(sentence: str, groups: list[list[str]], kind: str = "") -> list[Figure]:
+    """The figures the question names by its words: each clause holding one figure describes it
+    ("52宗提出申请", "13宗已转入正式审批"), so the question's "申请" and "正式审批" pick 52 and 13 out of
+    a sentence of five figures. ``groups``: the question's words, most telling first, each with the
+    reports' words for it (``word_groups``)."""
     figs = [f for f in figures(sentence) if not kind or f.kind == kind]
     clauses: list[tuple[str, Figure]] = []
     start = 0
@@ -144,8 +144,7 @@ def named_figures(sentence: str, terms: list[str], kind: str = "") -> list[Figur
             clauses.append((sentence[start:end], inside[0]))
         start = m.end() if m else end
     out: list[Figure] = []
-    for group in terms:
-        words = [w for w in group.split("|") if w]
+    for words in groups:
         hits = [f for text, f in clauses if any(w in text for w in words)]
         if len(hits) == 1 and hits[0] not in out:  # a word in every clause names none of them
             out.append(hits[0])
@@ -194,13 +193,26 @@ def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool 
     return best if distance(best)[0] <= 30 else None
 
 
+def telling_words(terms: list[str]) -> list[str]:
+    """The question's words, rarest first; single characters (率, 高) name no figure and are left out."""
+    from rag.answer.lexicon import idf
+
+    return sorted((t for t in terms if len(t) > 1), key=lambda t: -idf(t))
+
+
+def word_groups(terms: list[str]) -> list[list[str]]:
+    """Each telling word with the reports' words for it (转过来, 结转…), for ``named_figures``."""
+    from rag.answer.lexicon import synonyms
+
+    return [[t, *sorted(synonyms(t))] for t in telling_words(terms)]
+
+
 def anchor_words(terms: list[str]) -> list[str]:
     """The question's words, rarest first, then the reports' words for them (案子 → 案件), for finding its
-    figure. Single characters (率, 高) anchor every figure of a kind and are left out when words remain."""
+    figure (all of them, single characters too, when it has no longer word)."""
     from rag.answer.lexicon import idf, synonyms
 
-    words = [t for t in terms if len(t) > 1] or list(terms)
-    out = sorted(words, key=lambda t: -idf(t))
+    out = telling_words(terms) or sorted(terms, key=lambda t: -idf(t))
     for t in list(out):
         out.extend(w for w in sorted(synonyms(t)) if w not in out)
     return out

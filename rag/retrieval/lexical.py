@@ -457,14 +457,12 @@ class LexicalIndex:
     def mentions(self, word: str) -> bool:
         """Whether the corpus text names ``word``: a token of some chunk (jieba's search mode also indexes
         the parts of long words, so 北京 is found in 北京市), else, in a small corpus, a substring."""
-        w = word.lower()
-        conn = self._conn()
-        row = conn.execute("SELECT df FROM vocab WHERE term=?", (w,)).fetchone()
-        if row and row[0] > 0:
+        if self.uses(word):
             return True
         if self.n_chunks() > 5000:
             return False
-        return conn.execute("SELECT 1 FROM chunks WHERE instr(text, ?) > 0 LIMIT 1", (word,)).fetchone() is not None
+        return self._conn().execute("SELECT 1 FROM chunks WHERE instr(text, ?) > 0 LIMIT 1",
+                                    (word,)).fetchone() is not None
 
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
         """The chunks of these (complete) documents, document by document in the order given."""
