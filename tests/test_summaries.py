@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag.answer.outline import point_text
 from rag.answer.parts import PLANS, PROBLEMS, WORK, asked_part, heading_parts
 
@@ -82,3 +84,15 @@ def test_colloquial_doing_words_are_not_a_topic(pipeline):
     result = pipeline.ask("虎邱镇明年准备干点啥？")
     assert not result.refused, result.answer
     assert "打造专业法治队伍" in result.answer and "下一步" in result.citations[0].section
+
+
+@pytest.mark.parametrize(("question", "point", "section"), [
+    # The report's own theme in a citizen's words (依法办事 for 法治政府建设) is not a topic the part lacks.
+    ("德化自己说依法办事上还有哪些短板", "法治建设人才保障不足", "存在问题"),
+    ("鲤城搞依法行政自己觉得哪些地方没做好？", "被动思想", "存在问题"),
+    ("石狮明年在依法办事这块打算干点啥", "法治示范市", "计划"),
+])
+def test_the_reports_theme_in_everyday_words_asks_for_the_whole_part(pipeline, question, point, section):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    assert point in result.answer and section in result.citations[0].section

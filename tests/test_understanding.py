@@ -37,6 +37,18 @@ def _h(*turns: str) -> list[Turn]:
     (("德化县的政务服务怎么样？", "……"), "群众满意率呢？", "德化县群众满意率？", None),
     (("鲤城区2024年信访总量是多少？", "……"), "比上一年少了多少？", "鲤城区2024年信访总量比上一年少了多少？", None),
     (("安溪县的行政复议情况？", "……", "那虎邱镇呢？", "……"), "该镇聘了哪家律所？", "虎邱镇聘了哪家律所？", None),
+    # Words that only point at the place ("那边", "下面的") do not make a new question.
+    (("石狮去年帮多少家企业修复了信用？", "1015家"), "那德化那边呢？", "德化去年帮多少家企业修复了信用？", None),
+    (("安溪县培养了多少法律明白人？", "6229名"), "那下面的虎邱镇有几个？", "虎邱镇培养了多少法律明白人？", None),
+    # A switched place that goes on to ask more keeps the last topic for the search.
+    (("虎邱镇在执法平台上录了多少案子？", "141件"), "那鲤城区呢？里面罚了的有多少？",
+     "鲤城区在执法平台上录了多少案子，里面罚了的有多少？", "执法平台"),
+    # Setting the places talked about side by side: every place of the conversation, on its topic.
+    (("石狮抽查了多少执法案卷？", "470件", "德化呢？", "71卷"), "这两个差了多少？",
+     "石狮和德化抽查了多少执法案卷，这两个差了多少？", None),
+    (("鲤城主动公开了多少份文件？", "652份"), "石狮呢？哪边多？", "鲤城和石狮主动公开了多少份文件，哪边多？", None),
+    # 安溪's report is for 2023, 石狮's for 2024: the year of the first question is not forced on both.
+    (("安溪县2023年有多少普法志愿者？", "1288名"), "石狮的比它多吗？", "安溪县和石狮有多少普法志愿者，比多吗？", None),
 ])
 def test_follow_ups_resolve_against_the_conversation(resolver, history, question, expected, searched):
     got = resolve_follow_up(question, _h(*history), resolver)
@@ -73,6 +85,9 @@ def test_only_real_places_outside_the_corpus_are_unknown(resolver, question, unk
     ("五个地方里哪个政务服务最有特色？", "compare"),
     ("安溪和石狮的志愿者加起来有多少人", "sum"),
     ("比上一年少了多少？", "diff"),
+    ("鲤城2025年法治上准备怎么弄？", "summary"),
+    ("德化25年在依法管事上打算怎么搞，几个方向说说", "summary"),  # 几个方向 asks for points, not a count
+    ("鲤城搞依法行政自己觉得哪些地方没做好？", "summary"),
 ])
 def test_question_kinds(question, kind):
     intent = read_intent(question)

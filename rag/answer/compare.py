@@ -112,9 +112,14 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
     words = {id(c): _topic(c.text, is_place) for pool in pools for c in pool}
     kinds = {id(c): _kinds(c.text) for pool in pools for c in pool}
 
+    # Agreeing with a place the gate is sure of counts; two unsure places' nearest misses agreeing
+    # with each other (both about 安全生产 when 信用修复 was asked) should not.
+    top_p = max(p.evidence.p_answer for p in parts) or 1.0
+    sure = [p.evidence.p_answer / top_p for p in parts]
+
     def support(i: int, cand: SentenceHit) -> float:
-        return max((_covered(words[id(cand)], words[id(o)]) for j, o in enumerate(picks) if j != i and o is not None),
-                   default=0.0)
+        return max((sure[j] * _covered(words[id(cand)], words[id(o)]) for j, o in enumerate(picks)
+                    if j != i and o is not None), default=0.0)
 
     def shape(i: int, cand: SentenceHit) -> float:
         others = [kinds[id(o)] for j, o in enumerate(picks) if j != i and o is not None]

@@ -27,6 +27,12 @@ _ASK_TAIL = re.compile(r"(是|有|达到|为|共|一共|总共)?(多少|几[个�
                        r"[件个家次项名人条场所位份]?[？?。！!]*$")
 _ALL_PLACES = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪里|哪个县|哪个区|哪个镇|哪个市")
 _YEAR = re.compile(r"20\d{2}\s*年度?")
+#: Words that point at a place rather than ask about anything: "那德化那边呢", "那下面的虎邱镇有几个".
+_DEICTIC = frozenset({"那边", "这边", "那里", "这里", "那儿", "这儿", "下面", "上面", "底下", "里面", "当地", "本地",
+                      "情况", "方面", "怎么样", "怎样", "如何", "咋样"})
+#: The follow-up sets the places talked about side by side: "哪边多？", "这两个差了多少？", "比它高还是低？".
+_ACROSS = re.compile(r"哪边|哪个[多少高低大小]|谁[多少高低大小]|两边|两地|两个|这两|二者|两者|比[它他她]|"
+                     r"[高低多少大小]还是[高低多少大小]|加起来|合计|差了?多少|差距|相差|相比")
 _MARKER = re.compile(r"\[\d{1,3}\]")
 
 
@@ -47,17 +53,35 @@ def resolve_follow_up(question: str, history: list[Turn], resolver: ScopeResolve
     if not users or resolver is None:
         return Resolved(question, question, True)
     previous = users[0]
+    seen = resolver.places_in(previous)
     for q in users[1:]:
-        previous = _resolve_one(q, previous, resolver).standalone
-    return _resolve_one(question, previous, resolver)
+        previous = _resolve_one(q, previous, resolver, seen).standalone
+        seen += [p for p in resolver.places_in(previous) if p not in seen]
+    return _resolve_one(question, previous, resolver, seen)
 
 
-def _resolve_one(question: str, previous: str, resolver: ScopeResolver) -> Resolved:
+def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: list[str] | None = None) -> Resolved:
     places = resolver.places_in(question)
     prev_places = resolver.places_in(previous)
     years = _YEAR.findall(question)
-    terms = question_terms(question, places)
+    terms = [t for t in question_terms(question, places) if t not in _DEICTIC]
     topic = " ".join(question_terms(previous, prev_places))
+    together = [p for p in [*(seen or prev_places), *places] if p]
+    together = [p for i, p in enumerate(together) if p not in together[:i]]
+    if _ACROSS.search(question) and len(together) >= 2 and prev_places:
+        # The places talked about so far, side by side, on the last question's topic.
+        core = _ASK_TAIL.sub("", _without(previous, prev_places).rstrip("？?。")).rstrip("，,的")
+        if (m := _YEAR.search(core)) and not all(int(m.group(0)[:4]) in resolver.years_of(p) for p in together):
+            core = core.replace(m.group(0), "", 1)  # each place's own report year
+        body = re.sub(r"[它他她]们?", "", _without(_LEAD.sub("", question), places)).lstrip("的，, ")
+        body = re.sub(r"^呢[？?，,\s]*", "", body)
+        standalone = f"{'和'.join(together)}{core}，{body}" if body else f"{'和'.join(together)}{core}？"
+        return Resolved(standalone, f"{standalone} {topic}", False)
+    if places and (rest := _after_place_switch(question, places)):
+        # "那鲤城区呢？里面真正罚了的有多少？": the last question about the new place, then its own ask.
+        switched = _resolve_one(question[: len(question) - len(rest)], previous, resolver).standalone
+        switched = f"{switched.rstrip('？?。')}，{rest}"
+        return Resolved(switched, f"{switched} {topic}", False)
     if places and not terms:
         # Only a place (and particles): the same question about the new place.
         new = "、".join(places)
@@ -100,6 +124,20 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver) -> Resol
     standalone = _prefix(prev_places, body)
     standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
     return Resolved(standalone, f"{standalone} {topic}", not _PRONOUN.match(_LEAD.sub("", question)))
+
+
+def _without(text: str, places: list[str]) -> str:
+    for p in sorted(places, key=len, reverse=True):
+        text = text.replace(p, "")
+    return text
+
+
+def _after_place_switch(question: str, places: list[str]) -> str | None:
+    """What follows "那X呢？" in a question that switches place and goes on to ask more; None when the
+    question does not open with a place switch."""
+    m = re.match(r"^(那么|那)?[，,\s]*(" + "|".join(map(re.escape, places)) + r")[^，,。？?！!]{0,4}?呢[？?，,。！!\s]*",
+                 question)
+    return None if m is None else question[m.end():].strip()
 
 
 def _prefix(places: list[str], body: str) -> str:

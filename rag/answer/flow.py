@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.answer import lexicon
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.compare import expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
     Evidence,
     SentenceHit,
+    coverage,
     question_terms,
     rejudge,
     score_answerability,
@@ -29,6 +31,7 @@ from rag.answer.gaps import failed_report_notice
 from rag.answer.intent import Intent, read_intent
 from rag.answer.metadata import Field, asked_field, find_field_lines
 from rag.answer.model import AnswerModel
+from rag.answer.numbers import figures
 from rag.answer.outline import SURE as OUTLINE_SURE
 from rag.answer.outline import outline_evidence
 from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, refusal_text
@@ -144,12 +147,25 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     groups, labels = _groups(scope, intent, standalone, doc_ids, pipe)
     if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
-        parts = []
         extra = expansion(resolved.search, question_terms(standalone, drop))
-        for group, label in zip(groups, labels, strict=True):
+
+        def place_part(group: list[str], label: str, more: str = "") -> Part:
             sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group),
-                                     expansion=extra)
-            parts.append(observe(make_part(label, sub.chunks, group)))
+                                     expansion=f"{extra} {more}".strip())
+            return make_part(label, sub.chunks, group)
+
+        parts = [place_part(g, label) for g, label in zip(groups, labels, strict=True)]
+        _agree_across_places(parts, retriever.resolver, model)
+        anchor, feedback = _anchor_words(parts, resolved.search, weights, retriever.resolver, model)
+        if feedback:
+            # The surest place's sentence says the fact in the reports' words: the unsure places search
+            # with those words too (pseudo-relevance feedback), then all places are read together again.
+            for i, (group, label) in enumerate(zip(groups, labels, strict=True)):
+                if parts[i] is not anchor:
+                    parts[i] = place_part(group, label, feedback)
+            _agree_across_places(parts, retriever.resolver, model)
+        for p in parts:
+            observe(p)
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
         main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope)
@@ -158,8 +174,6 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         retrieved = _evidence_first(parts[0].evidence)
 
     outright = bool(scope.unknown_places) and not scope.places and not doc_ids
-    if len(parts) > 1:
-        _agree_across_places(parts, retriever.resolver, model)
     # One line per place: the gate reads each place's sentence with how well it agrees with the other
     # places' (rag.answer.compare); a place it refuses is said to be missing.
     gated = [REFUSE if outright else decide(p.evidence, scope, settings, model) for p in parts]
@@ -242,6 +256,38 @@ def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None, mode
         # A place's sentence that states what another place's states is more likely the fact asked for.
         p.evidence.features.update(support=support, compare_part=1.0)
         rejudge(p.evidence, p.question, p.intent, model, moved=p.evidence.sentences[0] is not top)
+
+
+#: Report words the surest place's sentence lends to the others' searches.
+FEEDBACK_WORDS = 5
+_CLAUSE = re.compile(r"[^，,；;。：:！？]+")
+#: A figure with its measure word ("40余条", "24.2万"): the number is each place's own.
+_FIGURE_TEXT = re.compile(r"[\d.]+\s*[余多]?[万亿千百]?[个件起条份家人次项宗元户所名期场%％]*")
+
+
+def _anchor_words(parts: list[Part], search: str, weights: dict[str, float], resolver: ScopeResolver | None,
+                  model: AnswerModel) -> tuple[Part | None, str]:
+    """The words of the surest place's answering clause (the one holding most of the question, a figure
+    when a count is asked) that the question lacks, when that place is answered without doubt."""
+    sure = [p for p in parts if p.evidence.sentences and p.evidence.kind != "outline"
+            and p.evidence.p_answer >= model.answer_threshold]
+    if not sure or len(parts) < 2:
+        return None, ""
+    anchor = max(sure, key=lambda p: p.evidence.p_answer)
+    clauses = _CLAUSE.findall(anchor.evidence.sentences[0].text)
+    if anchor.intent.number:
+        clauses = [c for c in clauses if figures(c)] or clauses
+    if not clauses:
+        return anchor, ""
+    clause = _FIGURE_TEXT.sub(" ", max(clauses, key=lambda c: coverage(weights, c)))
+    is_place = place_test(resolver.known_aliases) if resolver is not None else (lambda w: False)
+    words = [w for w in question_terms(clause, []) if len(w) > 1 and not is_place(w)
+             and lexicon.idf(w) >= FEEDBACK_MIN_IDF and not any(ch.isdigit() for ch in w)]
+    return anchor, " ".join(words[:FEEDBACK_WORDS])
+
+
+#: Common report words (开展 5.6, 工作 4.1) lend nothing to a search.
+FEEDBACK_MIN_IDF = 6.0
 
 
 def _wants_points(intent: Intent) -> bool:

@@ -12,9 +12,10 @@ import re
 
 import numpy as np
 
-from rag.answer.evidence import Evidence, SentenceHit, coverage, is_heading, term_hit
+from rag.answer.evidence import Evidence, SentenceHit, is_heading, term_hit
 from rag.answer.parts import WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
+from rag.retrieval.tokenize import tokenize
 from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
@@ -184,7 +185,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # Sure only when the part speaks of the topic at all ("明年在航天上有什么打算" is not answered by
         # next year's plans for 法治).
         text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
-        match = SURE if not topic or coverage(topic, text) >= 0.5 else min(best[0], SURE - 0.01)
+        match = SURE if not topic or _part_coverage(topic, text) >= 0.5 else min(best[0], SURE - 0.01)
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
     elif need_match or not path or path[0] in _FRONT:
@@ -197,6 +198,17 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     features = {**ev.features, "outline_match": min(match, 1.5)}
     return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
                     kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
+
+
+def _part_coverage(topic: dict[str, float], text: str) -> float:
+    """How much of the question's topic a part speaks of. A long word counts when a word inside it does:
+    a citizen's 依法办事 is the report's 依法 (行政); 航天 has no such part and stays missing."""
+    total = sum(topic.values()) or 1.0
+    hit = 0.0
+    for t, w in topic.items():
+        inner = [s for s in tokenize(t) if len(s) >= 2 and s != t] if len(t) >= 3 else []
+        hit += w * max(term_hit(t, text), float(any(s in text for s in inner)))
+    return hit / total
 
 
 def _points(top: ScoredChunk, chunks: list[Chunk], prefix: list[str], tops: list[str]) -> list[SentenceHit]:
