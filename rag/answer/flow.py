@@ -112,6 +112,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     q_vec = _unit(retriever.embed_query(normalize_query(resolved.search)))
     field = asked_field(standalone)
     told = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    # A follow-up is about what was just answered, and the answer was in the reports' words ("出庭应诉率100%"
+    # before "输了的比例呢"): its words join the lexical search.
+    follow = bool(history) and (resolved.search != asked or standalone != asked)
+    told_words = _lent_words(told, retriever.resolver, rarest=True) if follow and told else ""
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
@@ -151,12 +155,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
 
         def place_part(group: list[str], label: str, more: str = "") -> Part:
             sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group),
-                                     expansion=f"{extra} {more}".strip())
+                                     expansion=f"{extra} {told_words} {more}".strip())
             return make_part(label, sub.chunks, group)
 
         parts = [place_part(g, label) for g, label in zip(groups, labels, strict=True)]
         _agree_across_places(parts, retriever.resolver, model)
-        anchor, feedback = _anchor_words(parts, resolved.search, weights, retriever.resolver, model)
+        anchor, feedback = _anchor_words(parts, weights, retriever.resolver, model)
         if feedback:
             # The surest place's sentence says the fact in the reports' words: the unsure places search
             # with those words too (pseudo-relevance feedback), then all places are read together again.
@@ -168,7 +172,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             observe(p)
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
-        main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope)
+        main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope, expansion=told_words)
         single = doc_ids if doc_ids and len(doc_ids) == 1 else scope.doc_ids
         parts = [observe(make_part("", main.chunks, single))]
         retrieved = _evidence_first(parts[0].evidence)
@@ -262,13 +266,14 @@ def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None, mode
 FEEDBACK_WORDS = 5
 _CLAUSE = re.compile(r"[^，,；;。：:！？]+")
 #: A figure with its measure word ("40余条", "24.2万"): the number is each place's own.
+_MARKERS = re.compile(r"\[\d{1,3}\]")
 _FIGURE_TEXT = re.compile(r"[\d.]+\s*[余多]?[万亿千百]?[个件起条份家人次项宗元户所名期场%％]*")
 
 
-def _anchor_words(parts: list[Part], search: str, weights: dict[str, float], resolver: ScopeResolver | None,
+def _anchor_words(parts: list[Part], weights: dict[str, float], resolver: ScopeResolver | None,
                   model: AnswerModel) -> tuple[Part | None, str]:
     """The words of the surest place's answering clause (the one holding most of the question, a figure
-    when a count is asked) that the question lacks, when that place is answered without doubt."""
+    when a count is asked), when that place is answered without doubt."""
     sure = [p for p in parts if p.evidence.sentences and p.evidence.kind != "outline"
             and p.evidence.p_answer >= model.answer_threshold]
     if not sure or len(parts) < 2:
@@ -279,15 +284,23 @@ def _anchor_words(parts: list[Part], search: str, weights: dict[str, float], res
         clauses = [c for c in clauses if figures(c)] or clauses
     if not clauses:
         return anchor, ""
-    clause = _FIGURE_TEXT.sub(" ", max(clauses, key=lambda c: coverage(weights, c)))
-    is_place = place_test(resolver.known_aliases) if resolver is not None else (lambda w: False)
-    words = [w for w in question_terms(clause, []) if len(w) > 1 and not is_place(w)
-             and lexicon.idf(w) >= FEEDBACK_MIN_IDF and not any(ch.isdigit() for ch in w)]
-    return anchor, " ".join(words[:FEEDBACK_WORDS])
+    return anchor, _lent_words(max(clauses, key=lambda c: coverage(weights, c)), resolver)
 
 
 #: Common report words (开展 5.6, 工作 4.1) lend nothing to a search.
 FEEDBACK_MIN_IDF = 6.0
+
+
+def _lent_words(text: str, resolver: ScopeResolver | None, rarest: bool = False) -> str:
+    """A report text's words worth adding to another search: no figures, places or common words;
+    ``rarest``: the rarest first (a long text), else in the text's order (one clause)."""
+    is_place = place_test(resolver.known_aliases) if resolver is not None else (lambda w: False)
+    words = [w for w in question_terms(_FIGURE_TEXT.sub(" ", _MARKERS.sub("", text)), [])
+             if len(w) > 1 and not is_place(w) and lexicon.idf(w) >= FEEDBACK_MIN_IDF
+             and not any(ch.isdigit() for ch in w)]
+    if rarest:
+        words.sort(key=lambda w: -lexicon.idf(w))
+    return " ".join(words[:FEEDBACK_WORDS])
 
 
 def _wants_points(intent: Intent) -> bool:
