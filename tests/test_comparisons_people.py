@@ -157,3 +157,18 @@ def test_a_bare_number_closing_its_clause_counts_what_the_figure_before_it_count
     assert [f.value for f in figures("2024年，全镇共录入141件")] == [141]  # a year is not a count
     assert operands("鲤城在“闽执法”上办的案子，检查类比处罚类多出多少件？") == ["检查类", "处罚类"]
     assert operands("提了申请的里面还有多少没转成正式审批") == ["提了申请的", "转成正式审批"]
+
+
+def test_each_place_answers_for_its_own_year(pipeline):
+    # 安溪's report is for 2023 and 德化's for 2024: neither place is refused for the other's year.
+    result = pipeline.ask("安溪2023年新收的不服政府决定找上级复查的申请，比德化2024年办的多几件？")
+    assert not result.refused, result.answer
+    assert "269件" in _line(result.answer, "安溪") and "73件" in _line(result.answer, "德化")
+    assert "269−73=196件" in result.answer
+    # A year no report covers is still refused.
+    assert pipeline.ask("德化县2025年办了多少法律援助案件？").refused
+
+
+def test_sum_asked_in_everyday_words(pipeline):
+    result = pipeline.ask("虎邱镇劳动纠纷跟家里婚姻纠纷加一块调了多少宗")
+    assert "18+12=30宗" in result.answer

@@ -3,7 +3,8 @@
 ``Evidence.p_answer`` is the gate model's probability that the answer built from the best sentences is
 right (``rag.answer.model``, fitted on the dev splits). At or above ``answer_threshold`` the answer is
 given; between ``weak_threshold`` and it, the closest sentences are given with a caution that they may
-not answer exactly; below, the reports are said not to hold the answer. A question that names only
+not answer exactly, if any of them shares a word with the question; otherwise the reports are said not
+to hold the answer. A question that names only
 places no report covers is refused outright.
 
 A question asked mostly in another language (English) is judged by the multilingual model's similarity
@@ -41,7 +42,14 @@ def decide(evidence: Evidence, scope: Scope, settings: Settings, model: AnswerMo
     weak_at = min(model.weak_threshold, answer_at)
     if p >= answer_at:
         return ANSWER
-    return WEAK if p >= weak_at else REFUSE
+    return WEAK if p >= weak_at and found_something(evidence) else REFUSE
+
+
+def found_something(evidence: Evidence) -> bool:
+    """Whether any retrieved sentence shares a word with the question (or a section was matched): the
+    caution band quotes the closest text only then. With nothing shared (德化的马拉松比赛), the closest
+    sentence is the small model's guess, and the question is refused outright."""
+    return evidence.kind == "outline" or evidence.features.get("lex_max", 1.0) > 0
 
 
 def refusal_text(scope: Scope, failed: list[str] | None = None, year_miss: list[int] | None = None) -> str:

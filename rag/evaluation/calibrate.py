@@ -23,6 +23,7 @@ import numpy as np
 from rag.answer.base import Part, Turn
 from rag.answer.evidence import EvidenceFinder, SentenceHit
 from rag.answer.model import GATE_FEATURES, SENTENCE_FEATURES, AnswerModel, Logistic
+from rag.answer.refusal import found_something
 from rag.evaluation.gold import GoldItem, contains, load_gold
 from rag.settings import Settings
 from rag.text import match_key
@@ -170,17 +171,21 @@ def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
     answerable questions (1 each) and of cautioned answers to unanswerable ones (``CAUTIONED_COST``).
     """
     answerable = [ob.item.answerable for ob in observed]
+    # A question whose evidence shares no word with it is never cautioned, only answered or refused
+    # (rag.answer.refusal.found_something): below the answer threshold it counts as refused.
+    cautionable = [any(found_something(p.evidence) for p in ob.parts if p.evidence.sentences) for ob in observed]
     grid = [round(float(t), 2) for t in np.linspace(0.02, 0.98, 49)]
     files = []
     for g in sorted(set(groups)):
-        rows = [(p, a) for p, a, gg in zip(probs, answerable, groups, strict=True) if gg == g]
-        n_a = sum(a for _, a in rows) or 1
-        n_u = (len(rows) - sum(a for _, a in rows)) or 1
+        rows = [(p if e else min(p, 0.0), a, p) for p, a, e, gg in zip(probs, answerable, cautionable, groups, strict=True)
+                if gg == g]
+        n_a = sum(a for _, a, _ in rows) or 1
+        n_u = (len(rows) - sum(a for _, a, _ in rows)) or 1
         files.append((rows, n_a, n_u))
 
     def balanced(t: float) -> float:
-        return float(np.mean([0.5 * (sum(1 for p, a in rows if a and p >= t) / n_a
-                                     + sum(1 for p, a in rows if not a and p < t) / n_u)
+        return float(np.mean([0.5 * (sum(1 for _, a, p in rows if a and p >= t) / n_a
+                                     + sum(1 for _, a, p in rows if not a and p < t) / n_u)
                               for rows, n_a, n_u in files]))
 
     scores = [balanced(t) for t in grid]
@@ -188,8 +193,10 @@ def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
     answer = float(np.median([t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie]))
 
     def cost(w: float) -> float:
-        return float(np.mean([0.5 * (sum(1 for p, a in rows if a and p < w) / n_a
-                                     + CAUTIONED_COST * sum(1 for p, a in rows if not a and w <= p < answer) / n_u)
+        # p_c: the probability as far as the caution band is concerned (0 when nothing was found).
+        return float(np.mean([0.5 * (sum(1 for p_c, a, p in rows if a and min(p_c, p) < w and p < answer) / n_a
+                                     + CAUTIONED_COST * sum(1 for p_c, a, p in rows if not a and w <= p_c < answer)
+                                     / n_u)
                               for rows, n_a, n_u in files]))
 
     costs = {w: cost(w) for w in grid if w <= answer}
