@@ -37,6 +37,7 @@ from rag.answer.numbers import (
     worked,
 )
 from rag.answer.outline import point_text
+from rag.answer.refusal import is_cross_language
 from rag.retrieval.tokenize import tokenize
 
 MAX_SENTENCE_CHARS = 160
@@ -44,6 +45,8 @@ MAX_SENTENCE_CHARS = 160
 RUNNERS_UP = 8
 #: The start of a place's line whose sentence the gate was unsure of, in a comparison.
 WEAK_LINE = "报告中没有找到确切对应的内容，最接近的原文是："
+#: A sentence flagged as an instruction among this many best matches is mentioned, not passed over.
+FLAG_WITHIN = 3
 
 
 def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
@@ -115,7 +118,7 @@ class ExtractiveAnswerer:
                 else:
                     line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
-                chosen = select_sentences(sentences, intent, foreign=ev.foreign > 0.5)
+                chosen = select_sentences(sentences, intent, foreign=is_cross_language(ev))
                 if len(parts) > 1 and intent.number and not intent.list and sentences:
                     # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
                     chosen = sentences[:1]
@@ -124,8 +127,8 @@ class ExtractiveAnswerer:
                     n = book.cite(s.hit, s.text)
                     pieces.append(f"{_trim(s.text)}[{n}]")
                 body = "".join(pieces)
-                if flagged and (not chosen or flagged[0].score >= chosen[0].score):
-                    body += NOTE  # the best match was such a sentence: say so rather than stay silent
+                if flagged and (not chosen or any(f is s for f in flagged for s in ev.sentences[:FLAG_WITHIN])):
+                    body += NOTE  # one of the best matches was such a sentence: say so rather than stay silent
                 if part.source and not part.label:
                     body = f"据《{part.source}》：{body}"
                 if part.label and part.weak and len(parts) > 1:

@@ -34,7 +34,7 @@ from rag.answer.model import AnswerModel
 from rag.answer.numbers import figures
 from rag.answer.outline import SURE as OUTLINE_SURE
 from rag.answer.outline import outline_evidence
-from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, refusal_text
+from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, is_cross_language, refusal_text
 from rag.retrieval.scope import Scope, ScopeResolver, aliases
 from rag.retrieval.tokenize import normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
@@ -237,7 +237,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         result.answer = text
         result.citations = draft.citations
         notices = [draft.notice]
-        if any(p.evidence.foreign > 0.5 for p in answerable):
+        if any(is_cross_language(p.evidence) for p in answerable):
             notices.append(CROSS_LANGUAGE_NOTICE)
         if any(p.weak for p in answerable) and draft.answerer != "llm":
             notices.append(WEAK_NOTICE)

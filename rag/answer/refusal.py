@@ -27,7 +27,8 @@ WEAK_NOTICE = "以下摘录的原文与问题最接近，但可能不能完全�
 
 
 def is_cross_language(evidence: Evidence) -> bool:
-    return evidence.foreign > CROSS_LANGUAGE_SHARE
+    # Half or more: "What is the GDP of Beijing?" keeps GDP as a Chinese usage and is still English.
+    return evidence.foreign >= CROSS_LANGUAGE_SHARE
 
 
 def decide(evidence: Evidence, scope: Scope, settings: Settings, model: AnswerModel) -> str:
