@@ -68,5 +68,6 @@ def test_a_built_wheel_ships_the_answer_model_and_word_lists(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(tmp_path)], check=True, cwd=tmp_path)
     names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
-    for data in ("rag/answer/answer_model.json", "rag/answer/report_words.txt", "rag/answer/synonyms.txt"):
+    for data in ("rag/answer/answer_model.json", "rag/answer/report_words.txt", "rag/answer/synonyms.txt",
+                 "rag/answer/everyday_words.txt"):
         assert data in names, data

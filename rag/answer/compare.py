@@ -162,11 +162,11 @@ MAX_EXPANSION = 6
 
 def expansion(search: str, terms: list[str]) -> str:
     """The reports' words for the question's everyday ones ("红头文件" → 规范性文件), from the project's
-    synonym list only, for each place's lexical search: each place's retrieval must find the fact in the
+    everyday-word list only, for the lexical search: each place's retrieval must find the fact in the
     report's own wording, and one place's miss would read as "not in this report"."""
     extra: list[str] = []
     for t in terms:
-        for w in sorted(lexicon.synonyms(t, use_cilin=False), key=lambda w: (-len(w), w)):
+        for w in sorted(lexicon.everyday(t), key=lambda w: (-len(w), w)):
             if w not in search and w not in extra and not any(w in e for e in extra):
                 extra.append(w)
     return " ".join(extra[:MAX_EXPANSION])

@@ -151,10 +151,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         return part
 
     groups, labels = _groups(scope, intent, standalone, doc_ids, pipe)
+    # The reports' words for the question's everyday ones (讨工资 → 欠薪) join the lexical search.
+    extra = expansion(resolved.search, question_terms(standalone, drop))
     if len(groups) > 1:
         # Cross-report question: each place gets its own retrieval and its own answer part.
-        extra = expansion(resolved.search, question_terms(standalone, drop))
-
         def place_part(group: list[str], label: str, more: str = "") -> Part:
             sub = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=group, scope=Scope(doc_ids=group),
                                      expansion=f"{extra} {told_words} {more}".strip())
@@ -174,7 +174,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             observe(p)
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
     else:
-        main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope, expansion=told_words)
+        main = retriever.retrieve(resolved.search, k=max(k, 10), doc_ids=doc_ids, scope=scope,
+                                  expansion=f"{extra} {told_words}".strip())
         single = doc_ids if doc_ids and len(doc_ids) == 1 else scope.doc_ids
         parts = [observe(make_part("", main.chunks, single))]
         retrieved = _evidence_first(parts[0].evidence)

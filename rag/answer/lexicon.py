@@ -41,15 +41,30 @@ def idf(word: str) -> float:
 
 
 @functools.cache
-def _project_synonyms() -> dict[str, frozenset[str]]:
-    """Words citizens use for the reports' official terms (告政府 → 行政诉讼); one group per line."""
+def _groups(name: str) -> dict[str, frozenset[str]]:
+    """One group of words per line of a shipped word list; each word maps to the others of its line."""
     groups: dict[str, set[str]] = {}
-    text = resources.files("rag.answer").joinpath("synonyms.txt").read_text(encoding="utf-8")
+    text = resources.files("rag.answer").joinpath(name).read_text(encoding="utf-8")
     for line in text.splitlines():
         words = line.split() if line.strip() and not line.startswith("#") else []
         for w in words:
             groups.setdefault(w, set()).update(x for x in words if x != w)
     return {k: frozenset(v) for k, v in groups.items()}
+
+
+@functools.cache
+def _project_synonyms() -> dict[str, frozenset[str]]:
+    """Words for the same thing in these reports (不足 短板; 聘请 聘任) and citizens' words for their terms."""
+    merged: dict[str, frozenset[str]] = dict(_groups("synonyms.txt"))
+    for k, v in _groups("everyday_words.txt").items():
+        merged[k] = merged.get(k, frozenset()) | v
+    return merged
+
+
+def everyday(word: str) -> frozenset[str]:
+    """The reports' terms for a citizen's word (讨工资 → 欠薪), for searching: only the everyday list, whose
+    groups name one thing; the general groups (安排 计划 明年) would send a search astray."""
+    return _groups("everyday_words.txt").get(word, frozenset())
 
 
 @functools.cache
