@@ -167,7 +167,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             # The surest place's sentence says the fact in the reports' words: the unsure places search
             # with those words too (pseudo-relevance feedback), then all places are read together again.
             for i, (group, label) in enumerate(zip(groups, labels, strict=True)):
-                if parts[i] is not anchor:
+                if parts[i] is not anchor and parts[i].evidence.p_answer < model.answer_threshold:
                     parts[i] = place_part(group, label, feedback)
             _agree_across_places(parts, retriever.resolver, model)
         for p in parts:
