@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.base import Turn
 from rag.answer.compare import agreement, place_test
 from rag.answer.intent import read_intent
 from rag.answer.numbers import (
@@ -172,3 +173,15 @@ def test_each_place_answers_for_its_own_year(pipeline):
 def test_sum_asked_in_everyday_words(pipeline):
     result = pipeline.ask("虎邱镇劳动纠纷跟家里婚姻纠纷加一块调了多少宗")
     assert "18+12=30宗" in result.answer
+
+
+def test_a_conversation_about_two_places_is_compared_from_what_was_said(pipeline):
+    # The places come from the conversation; what was just answered is the material, not old news; the
+    # figures are found after the words both places' sentences share (法律援助案件), not the question's.
+    history: list[Turn] = []
+    for q in ("德化去年帮请不起律师的人免费打了多少官司？", "那鲤城那边呢？"):
+        result = pipeline.ask(q, history=history)
+        history += [Turn("user", q), Turn("assistant", result.answer)]
+    assert "1332件" in history[1].content and "283件" in history[3].content
+    result = pipeline.ask("这两个差了多少？", history=history)
+    assert "1332−283=1049件" in result.answer, result.answer

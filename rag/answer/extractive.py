@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
+from rag.answer.compare import topic_words
 from rag.answer.evidence import SentenceHit, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
@@ -156,6 +157,12 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
     asked = asked_kind(question)
 
     anchors = anchor_words(terms)
+    # The rare words every place's sentence states name the fact compared when the question's own words
+    # do not (免费打官司 for 法律援助案件): the figure right after them is each place's.
+    firsts = [chosen[0].text for _, chosen in quoted if chosen]
+    if len(firsts) >= 2:
+        common = set.intersection(*(set(topic_words(t)) for t in firsts))
+        anchors += [w for w in sorted(common, key=lambda w: (-len(w), w)) if w not in anchors]
 
     def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
         for s in sorted(chosen, key=lambda c: -c.score):  # the place's best sentence first
