@@ -34,6 +34,7 @@ from rag.answer.model import AnswerModel
 from rag.answer.numbers import figures
 from rag.answer.outline import SURE as OUTLINE_SURE
 from rag.answer.outline import outline_evidence
+from rag.answer.parts import PLANS, asked_part
 from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, is_cross_language, refusal_text
 from rag.retrieval.scope import Scope, ScopeResolver, aliases
 from rag.retrieval.tokenize import normalize_query, to_simplified
@@ -135,7 +136,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline
-        missed_years = _missed_years(scope, ev)
+        missed_years = _missed_years(scope, ev, plans=ev.kind == "outline" and asked_part(standalone)[0] == PLANS)
         # "安溪2023年…比德化2024年…": each place of a comparison answers for one of the years named.
         missed = bool(missed_years) and not (label and len(missed_years) < len(scope.years))
         place_miss = bool(scope.unknown_places) and not label
@@ -267,6 +268,7 @@ def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None, mode
         rejudge(p.evidence, p.question, p.intent, model, moved=p.evidence.sentences[0] is not top)
 
 
+_TITLE = re.compile(r"《[^》]*》")
 #: Report words the surest place's sentence lends to the others' searches.
 FEEDBACK_WORDS = 5
 _CLAUSE = re.compile(r"[^，,；;。：:！？]+")
@@ -349,16 +351,18 @@ def _place_label(doc: dict, doc_id: str) -> str:
     return doc.get("place") or (doc.get("places") or [doc_id])[-1]
 
 
-def _missed_years(scope: Scope, ev: Evidence) -> list[int]:
-    """Years the question asks about that neither the best evidence's report nor its sentences cover."""
+def _missed_years(scope: Scope, ev: Evidence, plans: bool = False) -> list[int]:
+    """Years the question asks about that neither the best evidence's report nor its sentences cover.
+    ``plans``: the answer is the report's plans part, which is about the year after the report's."""
     if not scope.years or not ev.sentences or ev.sentences[0].hit.chunk.year is None:
         return []  # a report with no year in its metadata cannot tell
     covered: set[int] = set()
     for s in ev.sentences[:3]:
         c = s.hit.chunk
         if c.year:
-            covered.add(c.year)
-        covered |= years_in(s.text) | years_in(c.section)
+            covered |= {c.year, c.year + 1} if plans else {c.year}
+        # A year inside a document's title (《…行动方案（2024-2025年）》) says nothing about that year.
+        covered |= years_in(c.section) | years_in(_TITLE.sub("", s.text))
     return [y for y in scope.years if y not in covered]
 
 
