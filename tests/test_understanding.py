@@ -104,3 +104,9 @@ def test_figures_and_arithmetic_show_their_working():
     assert total([a, b]) == "1825+1821=3646件"
     p, q = figures("败诉率9.26%，相比2022年的败诉率（11.98%）")
     assert difference(p, q) == "11.98−9.26=2.72个百分点"
+
+
+def test_a_share_asked_is_not_a_difference():
+    # 比例 holds 比 but compares nothing: no "100−1.37=98.63" for a rate asked.
+    assert not read_intent("鲤城区告政府输掉的比例是多少？").diff
+    assert read_intent("德化比鲤城多办了多少法律援助案件？").diff

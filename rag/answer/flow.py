@@ -362,7 +362,10 @@ def _missed_years(scope: Scope, ev: Evidence, plans: bool = False) -> list[int]:
         if c.year:
             covered |= {c.year, c.year + 1} if plans else {c.year}
         # A year inside a document's title (《…行动方案（2024-2025年）》) says nothing about that year.
-        covered |= years_in(c.section) | years_in(_TITLE.sub("", s.text))
+        covered |= years_in(_TITLE.sub("", s.text))
+    # The quoted sentence's section may name the year (三、2025年工作思路); a runner-up's section says nothing
+    # of the quoted figure.
+    covered |= years_in(ev.sentences[0].hit.chunk.section)
     return [y for y in scope.years if y not in covered]
 
 
