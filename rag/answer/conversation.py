@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.base import Turn
+from rag.answer.citations import MARKER
 from rag.answer.evidence import question_terms
 from rag.retrieval.scope import ScopeResolver
 
@@ -33,7 +34,6 @@ _DEICTIC = frozenset({"那边", "这边", "那里", "这里", "那儿", "这儿"
 #: The follow-up sets the places talked about side by side: "哪边多？", "这两个差了多少？", "比它高还是低？".
 _ACROSS = re.compile(r"哪边|哪个[多少高低大小]|谁[多少高低大小]|两边|两地|两个|这两|二者|两者|比[它他她]|"
                      r"[高低多少大小]还是[高低多少大小]|加起来|合计|差了?多少|差距|相差|相比")
-_MARKER = re.compile(r"\[\d{1,3}\]")
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Resolved:
 
 
 def _strip(text: str) -> str:
-    return _MARKER.sub("", text).strip()
+    return MARKER.sub("", text).strip()
 
 
 def resolve_follow_up(question: str, history: list[Turn], resolver: ScopeResolver | None) -> Resolved:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.answer import lexicon
 from rag.answer.base import Draft, Part, Turn
+from rag.answer.citations import MARKER
 from rag.answer.compare import expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
@@ -36,7 +37,7 @@ from rag.answer.outline import SURE as OUTLINE_SURE
 from rag.answer.outline import outline_evidence
 from rag.answer.parts import PLANS, asked_part
 from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, is_cross_language, refusal_text
-from rag.retrieval.scope import Scope, ScopeResolver, aliases
+from rag.retrieval.scope import Scope, aliases
 from rag.retrieval.tokenize import normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
@@ -116,7 +117,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     # A follow-up is about what was just answered, and the answer was in the reports' words ("出庭应诉率100%"
     # before "输了的比例呢"): its words join the lexical search.
     follow = bool(history) and (resolved.search != asked or standalone != asked)
-    told_words = _lent_words(told, retriever.resolver, rarest=True) if follow and told else ""
+    resolver = retriever.resolver
+    is_place = place_test(resolver.known_aliases) if resolver is not None else None
+    told_words = _lent_words(told, is_place, rarest=True) if follow and told else ""
+
+    def missed_years(ev: Evidence) -> list[int]:
+        return _missed_years(scope, ev, plans=ev.kind == "outline" and asked_part(standalone)[0] == PLANS)
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
@@ -136,9 +142,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline
-        missed_years = _missed_years(scope, ev, plans=ev.kind == "outline" and asked_part(standalone)[0] == PLANS)
+        missed_of_part = missed_years(ev)
         # "安溪2023年…比德化2024年…": each place of a comparison answers for one of the years named.
-        missed = bool(missed_years) and not (label and len(missed_years) < len(scope.years))
+        missed = bool(missed_of_part) and not (label and len(missed_of_part) < len(scope.years))
         place_miss = bool(scope.unknown_places) and not label
         score_answerability(ev, model, year_miss=missed, place_miss=place_miss)
         if ev.kind == "outline" and ev.features.get("outline_match", 0.0) >= OUTLINE_SURE and not missed \
@@ -164,15 +170,15 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             return make_part(label, sub.chunks, group)
 
         parts = [place_part(g, label) for g, label in zip(groups, labels, strict=True)]
-        _agree_across_places(parts, retriever.resolver, model)
-        anchor, feedback = _anchor_words(parts, weights, retriever.resolver, model)
+        _agree_across_places(parts, is_place, model)
+        anchor, feedback = _anchor_words(parts, weights, is_place, model)
         if feedback:
             # The surest place's sentence says the fact in the reports' words: the unsure places search
             # with those words too (pseudo-relevance feedback), then all places are read together again.
             for i, (group, label) in enumerate(zip(groups, labels, strict=True)):
                 if parts[i] is not anchor and parts[i].evidence.p_answer < model.answer_threshold:
                     parts[i] = place_part(group, label, feedback)
-            _agree_across_places(parts, retriever.resolver, model)
+            _agree_across_places(parts, is_place, model)
         for p in parts:
             observe(p)
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
@@ -220,7 +226,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         if retriever.resolver is not None else ""
     if not answerable:
         result.refused = True
-        result.answer = gap or refusal_text(scope, year_miss=_missed_years(scope, best.evidence))
+        result.answer = gap or refusal_text(scope, year_miss=missed_years(best.evidence))
         result.answerer = "refusal"
         yield result.answer
     else:
@@ -255,11 +261,11 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     yield result
 
 
-def _agree_across_places(parts: list[Part], resolver: ScopeResolver | None, model: AnswerModel) -> None:
+def _agree_across_places(parts: list[Part], is_place: Callable[[str], bool] | None, model: AnswerModel) -> None:
     """Each place's sentence chosen in agreement with the others' (rag.answer.compare); the gate then
     judges the sentence that will be quoted, not the ranker's top."""
     tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
-    supports = harmonize(parts, place_test(resolver.known_aliases) if resolver is not None else None)
+    supports = harmonize(parts, is_place)
     for p, top, support in zip(parts, tops, supports, strict=True):
         if not p.evidence.sentences or p.evidence.kind == "outline":
             continue  # (an outline is judged by its section match)
@@ -273,11 +279,10 @@ _TITLE = re.compile(r"《[^》]*》")
 FEEDBACK_WORDS = 5
 _CLAUSE = re.compile(r"[^，,；;。：:！？]+")
 #: A figure with its measure word ("40余条", "24.2万"): the number is each place's own.
-_MARKERS = re.compile(r"\[\d{1,3}\]")
 _FIGURE_TEXT = re.compile(r"[\d.]+\s*[余多]?[万亿千百]?[个件起条份家人次项宗元户所名期场%％]*")
 
 
-def _anchor_words(parts: list[Part], weights: dict[str, float], resolver: ScopeResolver | None,
+def _anchor_words(parts: list[Part], weights: dict[str, float], is_place: Callable[[str], bool] | None,
                   model: AnswerModel) -> tuple[Part | None, str]:
     """The words of the surest place's answering clause (the one holding most of the question, a figure
     when a count is asked), when that place is answered without doubt."""
@@ -291,19 +296,18 @@ def _anchor_words(parts: list[Part], weights: dict[str, float], resolver: ScopeR
         clauses = [c for c in clauses if figures(c)] or clauses
     if not clauses:
         return anchor, ""
-    return anchor, _lent_words(max(clauses, key=lambda c: coverage(weights, c)), resolver)
+    return anchor, _lent_words(max(clauses, key=lambda c: coverage(weights, c)), is_place)
 
 
 #: Common report words (开展 5.6, 工作 4.1) lend nothing to a search.
 FEEDBACK_MIN_IDF = 6.0
 
 
-def _lent_words(text: str, resolver: ScopeResolver | None, rarest: bool = False) -> str:
+def _lent_words(text: str, is_place: Callable[[str], bool] | None, rarest: bool = False) -> str:
     """A report text's words worth adding to another search: no figures, places or common words;
     ``rarest``: the rarest first (a long text), else in the text's order (one clause)."""
-    is_place = place_test(resolver.known_aliases) if resolver is not None else (lambda w: False)
-    words = [w for w in question_terms(_FIGURE_TEXT.sub(" ", _MARKERS.sub("", text)), [])
-             if len(w) > 1 and not is_place(w) and lexicon.idf(w) >= FEEDBACK_MIN_IDF
+    words = [w for w in question_terms(_FIGURE_TEXT.sub(" ", MARKER.sub("", text)), [])
+             if len(w) > 1 and not (is_place and is_place(w)) and lexicon.idf(w) >= FEEDBACK_MIN_IDF
              and not any(ch.isdigit() for ch in w)]
     if rarest:
         words.sort(key=lambda w: -lexicon.idf(w))

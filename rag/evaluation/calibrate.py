@@ -177,15 +177,14 @@ def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
     grid = [round(float(t), 2) for t in np.linspace(0.02, 0.98, 49)]
     files = []
     for g in sorted(set(groups)):
-        rows = [(p if e else min(p, 0.0), a, p) for p, a, e, gg in zip(probs, answerable, cautionable, groups, strict=True)
-                if gg == g]
+        rows = [(p, a, e) for p, a, e, gg in zip(probs, answerable, cautionable, groups, strict=True) if gg == g]
         n_a = sum(a for _, a, _ in rows) or 1
         n_u = (len(rows) - sum(a for _, a, _ in rows)) or 1
         files.append((rows, n_a, n_u))
 
     def balanced(t: float) -> float:
-        return float(np.mean([0.5 * (sum(1 for _, a, p in rows if a and p >= t) / n_a
-                                     + sum(1 for _, a, p in rows if not a and p < t) / n_u)
+        return float(np.mean([0.5 * (sum(1 for p, a, _ in rows if a and p >= t) / n_a
+                                     + sum(1 for p, a, _ in rows if not a and p < t) / n_u)
                               for rows, n_a, n_u in files]))
 
     scores = [balanced(t) for t in grid]
@@ -193,9 +192,9 @@ def _thresholds(observed: list[Observed], probs: list[float], groups: list[str],
     answer = float(np.median([t for t, sc in zip(grid, scores, strict=True) if sc >= best - tie]))
 
     def cost(w: float) -> float:
-        # p_c: the probability as far as the caution band is concerned (0 when nothing was found).
-        return float(np.mean([0.5 * (sum(1 for p_c, a, p in rows if a and min(p_c, p) < w and p < answer) / n_a
-                                     + CAUTIONED_COST * sum(1 for p_c, a, p in rows if not a and w <= p_c < answer)
+        # Below the answer threshold: refused when under w or when nothing was found, else cautioned.
+        return float(np.mean([0.5 * (sum(1 for p, a, e in rows if a and p < answer and (p < w or not e)) / n_a
+                                     + CAUTIONED_COST * sum(1 for p, a, e in rows if not a and e and w <= p < answer)
                                      / n_u)
                               for rows, n_a, n_u in files]))
 
