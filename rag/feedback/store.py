@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 MAX_REMEMBERED = 2000
 MAX_COMMENT = 2000
+#: Tries at the one-time setup while other workers hold the new database's lock (about 10 s in all).
+SETUP_ATTEMPTS = 20
 
 
 def _plain(x: Any) -> Any:
@@ -61,12 +63,25 @@ class FeedbackStore:
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
             if not self._ready:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(SCHEMA)
-                self._ready = True
+                self._set_up(conn)
             yield conn
         finally:
             conn.close()
+
+    def _set_up(self, conn: sqlite3.Connection) -> None:
+        """WAL mode and the schema, once per store. Switching the journal mode takes the database's
+        exclusive lock and reports "database is locked" at once, without waiting out the busy timeout,
+        when other workers open the same new file at the same moment: it is retried."""
+        for attempt in range(SETUP_ATTEMPTS):
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == SETUP_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        self._ready = True
 
     # -- answers shown -------------------------------------------------------------------------------
     def remember(self, result: Any, history: list[Any], index_version: str = "") -> str:
