@@ -20,7 +20,7 @@ import numpy as np
 from rag.answer import lexicon
 from rag.answer.intent import Intent
 from rag.answer.model import AnswerModel
-from rag.answer.numbers import figure_near, figures, wanted_kind
+from rag.answer.numbers import figure_near, figures, kind_fit, wanted_kind
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
@@ -131,19 +131,27 @@ def is_heading(sentence: str, path: list[str]) -> bool:
     return any(bare == h.rstrip("。；;： ") for h in path) or (bool(_NUMBERED.match(sentence)) and len(sentence) < 24)
 
 
-def typed_match(intent: Intent, sentence: str, kind: str = "") -> float:
+#: A question about when: the answer is a date or at least a year or month.
+_ASKS_WHEN = re.compile(r"哪一?年|什么时候|啥时候|何时|几月|哪一?天|哪个月|什么时间|几号|日期|when", re.I)
+_DATED = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|年初|年底|年末|上半年|下半年|今年|去年|目前|至今")
+
+
+def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "") -> float:
     """+1 when the sentence holds the kind of answer asked for (any sentence does when no kind is asked),
-    −1 when it cannot. ``kind``: the kind of figure a number question wants (a share for "调成的比例"), or
-    of body a name question wants ("哪家律师事务所"); a sentence with figures or names of other kinds only
-    is half a match (0)."""
+    −1 when it cannot. ``kind``: the kind of figure a number question wants (a share for "调成的比例",
+    money for "花了多少钱"), or of body a name question wants ("哪家律师事务所"); a sentence with figures
+    or names of other kinds only is half a match (0), and no match at all for a kind nobody confuses
+    (``numbers.kind_fit``). A question about when wants a date."""
     if intent.number:
         if not _DIGIT.search(sentence):
             return -1.0
-        return 1.0 if not kind or any(f.kind == kind for f in figures(sentence)) else 0.0
+        return kind_fit(question, kind, sentence)
     if intent.name:
         if not _NAMEISH.search(sentence):
             return -1.0
         return 1.0 if not kind or any(w in sentence for w in (kind, *lexicon.synonyms(kind))) else 0.0
+    if _ASKS_WHEN.search(question):
+        return 1.0 if _DATED.search(sentence) else -1.0
     return 1.0
 
 
@@ -161,6 +169,7 @@ def told_share(sentence: str, told: str) -> float:
 
 def years_in(text: str) -> set[int]:
     return {int(y) for y in _YEARS.findall(text)}
+
 
 
 class EvidenceFinder:
@@ -201,7 +210,8 @@ class EvidenceFinder:
                 # question about next year's plans though the sentence itself does not say "next year".
                 cov = coverage(weights, f"{headings} {folded[s:e]}", self.use_synonyms)
                 cands.append(SentenceHit(hit, rank, s, e, coverage=cov, score=0.0,
-                                         typed=typed_match(intent, text[s:e], kind), told=told_share(text[s:e], told)))
+                                         typed=typed_match(intent, text[s:e], kind, question),
+                                         told=told_share(text[s:e], told)))
         if not cands:
             return Evidence(hits=hits, terms=terms, foreign=foreign)
         vecs = self.vectors.get([c.text for c in cands])
@@ -289,14 +299,15 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
         kind = wanted_kind(question)  # "追回了多少钱": a count of cases after the words is not it
         out["topic_figure"] = float(any(figure_near(s.text, terms, kind, anchored=True) is not None for s in top))
     if intent.name and _ASKS_PERSON.search(question):  # not 谁…多 (a comparison of figures)
-        out["person"] = float(any(has_person(s.text) for s in top))
+        out["person"] = float(any(has_person(s.text, known=question) for s in top))
     return out
 
 
-def has_person(text: str) -> bool:
+def has_person(text: str, known: str = "") -> bool:
+    """Whether the text names a person the question does not: "凤姐工作室" does not tell who 凤姐 is."""
     import jieba.posseg
 
-    return any(flag == "nr" and len(w) >= 2 for w, flag in jieba.posseg.lcut(text))
+    return any(flag == "nr" and len(w) >= 2 and w not in known for w, flag in jieba.posseg.lcut(text))
 
 
 def _gaps(f: dict[str, float]) -> dict[str, float]:

@@ -20,6 +20,7 @@ from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import (
     RATE,
+    SHARE_ASKED,
     Figure,
     addable,
     anchor_words,
@@ -33,6 +34,7 @@ from rag.answer.numbers import (
     operands,
     operators,
     same_unit,
+    share_of,
     total,
     word_groups,
     worked,
@@ -72,6 +74,8 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
     limit = 4 if intent.list else 3
     margin = 1.5 if intent.list else 1.0  # in logits of the sentence model
     chosen = [best]
+    if intent.list:
+        chosen += _series(best, sentences, limit + 2)
     for s in sentences[1:]:
         if len(chosen) >= limit:
             break
@@ -82,6 +86,25 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
         chosen.append(s)
     # Report order reads better than score order when sentences come from the same chunk.
     return sorted(chosen, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
+
+
+def _series(first: SentenceHit, sentences: list[SentenceHit], limit: int) -> list[SentenceHit]:
+    """The clauses that continue a list the best sentence begins ("海丝金融巡回法庭受理…；信用修复中心
+    帮助…；知识产权保护法治促进中心…。"): a list question wants all of them, not its first."""
+    out: list[SentenceHit] = []
+    last = first
+    by_start = {(s.hit.chunk.id, s.start): s for s in sentences}
+    while len(out) < limit and last.text.rstrip().endswith(("；", ";")):
+        text = last.hit.chunk.text
+        at = last.end
+        while at < len(text) and text[at].isspace():
+            at += 1
+        nxt = by_start.get((last.hit.chunk.id, at))
+        if nxt is None:
+            break
+        out.append(nxt)
+        last = nxt
+    return out
 
 
 def _same_text(a: SentenceHit, b: SentenceHit) -> bool:
@@ -128,10 +151,18 @@ class ExtractiveAnswerer:
                     n = book.cite(s.hit, s.text)
                     pieces.append(f"{_trim(s.text)}[{n}]")
                 body = "".join(pieces)
+                docs = list(dict.fromkeys(s.hit.chunk.doc_id for s in chosen))
+                if part.source and not part.label and len(docs) > 1:
+                    # A question naming no place, answered from several reports: each quote under its own
+                    # report's name, never all of them under the first one's.
+                    body = "\n".join(
+                        f"据《{next(s.hit.chunk.title for s in chosen if s.hit.chunk.doc_id == d)}》："
+                        + "".join(p for p, s in zip(pieces, chosen, strict=True) if s.hit.chunk.doc_id == d)
+                        for d in docs)
+                elif part.source and not part.label:
+                    body = f"据《{part.source}》：{body}"
                 if flagged and (not chosen or any(f is s for f in flagged for s in ev.sentences[:FLAG_WITHIN])):
                     body += NOTE  # one of the best matches was such a sentence: say so rather than stay silent
-                if part.source and not part.label:
-                    body = f"据《{part.source}》：{body}"
                 if part.label and part.weak and len(parts) > 1:
                     # One place of several that may not state the fact: said on its own line, not only
                     # in the answer's general caution, so its nearest sentence is not read as its figure.
@@ -155,7 +186,7 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
     reports' words for them), of the kind of unit asked ("多少本" → a count)
     or, when none is asked, of the kind most places' figures have (件 and 起 alike, never % against 件)."""
     asked = asked_kind(question)
-
+    unit = asked_unit(question)
     anchors = anchor_words(terms)
     # The rare words every place's sentence states name the fact compared when the question's own words
     # do not (免费打官司 for 法律援助案件): the figure right after them is each place's.
@@ -166,7 +197,7 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
 
     def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
         for s in sorted(chosen, key=lambda c: -c.score):  # the place's best sentence first
-            f = figure_for(s.text, anchors, kind)
+            f = figure_for(s.text, anchors, kind, unit if kind == asked else "")
             if f is not None:
                 return s, f
         return None
@@ -190,13 +221,15 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
     if len(parts) > 1 and len(labelled) >= 2 and same_unit([f for _, f, _ in labelled]):
         figs = [f for _, f, _ in labelled]
         inputs = "，".join(f"{label}{f.text}[{n}]" for label, f, n in labelled)
-        if intent.superlative or (intent.rank and not intent.sum and not intent.diff):
-            pick = max if not intent.least else min
+        less = intent.least or (intent.fewer and not intent.most)
+        if intent.superlative or (intent.rank and not intent.sum):
+            pick = max if not less else min
             label, f, _ = pick(labelled, key=lambda x: x[1].magnitude)
-            word = "最少" if intent.least else "最多"
+            word = "最少" if less else "最多"
             if not intent.superlative and len(labelled) == 2:
                 hi, lo = sorted(labelled, key=lambda x: -x[1].magnitude)
-                return f"比较：{inputs}；{hi[0]}更多，{difference(hi[1], lo[1])}。"
+                first, more = (lo, "更少") if less else (hi, "更多")
+                return f"比较：{inputs}；{first[0]}{more}，{difference(hi[1], lo[1])}。"
             return f"比较：{inputs}；其中{label}{word}（{f.text}）。"
         if intent.sum:
             return f"合计：{inputs}；{total(figs)}。" if addable(figs) else ""
@@ -205,7 +238,32 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
             return f"计算：{inputs}；{hi[0]}更多，{difference(figs[0], figs[1])}。"
         return ""
     if len(parts) == 1 and (intent.diff or intent.sum):
-        return _within_sentence(question, intent, parts[0], book)
+        return _within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
+    if len(parts) == 1 and SHARE_ASKED.search(question):
+        return _share_within_sentence(intent, parts[0], book)
+    return ""
+
+
+def _share_within_sentence(intent: Intent, part: Part, book: CitationBook) -> str:
+    """A share the report does not state, from a whole and its part in one quoted sentence ("调处纠纷136
+    宗，其中…邻里纠纷106宗" → 106÷136≈77.9%): the part is the figure the question names, the whole the
+    largest of its kind. A sentence stating a share answers itself and is left alone."""
+    named_by = word_groups(part.evidence.terms)
+    for s in select_sentences(part.evidence.sentences, intent):
+        figs = figures(s.text)
+        if any(f.kind == "share" for f in figs):
+            return ""
+        named = named_figures(s.text, named_by)
+        if not named:
+            continue
+        same = [f for f in figs if f.kind == named[0].kind and f.unit == named[0].unit]
+        whole = max(same, key=lambda f: f.magnitude)
+        parts_named = [f for f in named if f != whole and f in same]
+        if not parts_named or whole.magnitude <= 0:
+            continue
+        share = parts_named[0]
+        n = book.cite(s.hit, s.text)
+        return f"计算：{share_of(share, whole)}（数字引自[{n}]）。"
     return ""
 
 
@@ -254,6 +312,35 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             working = difference(same[0], same[1])
         return f"计算：{working}（数字引自[{n}]）。"
     return ""
+
+
+def _across_sentences(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+    """The two things a question combines, stated in two sentences of one report ("个人办件汇聚328736件",
+    "法人办件汇聚75231件" → 328736+75231): each operand's figure from the best sentence naming it, in
+    the same unit, each cited."""
+    if not _by_operands(question, intent):
+        return ""
+    phrases = operands(question)
+    if len(phrases) != 2:
+        return ""
+    sents = part.evidence.sentences[:RUNNERS_UP]
+    picked: list[tuple[SentenceHit, Figure]] = []
+    said = [{w for w in tokenize(p) if len(w) > 1 and not w.isdigit()} for p in phrases]
+    for own, other in (said, said[::-1]):
+        words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
+        for s in sents:
+            found = named_figures(s.text, word_groups(words))
+            if len(found) == 1 and all(found[0] != f or s is not t for t, f in picked):
+                picked.append((s, found[0]))
+                break
+    if len(picked) != 2 or picked[0][0] is picked[1][0] or not same_unit([f for _, f in picked]):
+        return ""
+    figs = [f for _, f in picked]
+    cites = [book.cite(s.hit, s.text) for s, _ in picked]
+    inputs = "，".join(f"{f.text}[{n}]" for f, n in zip(figs, cites, strict=True))
+    if intent.sum:
+        return f"计算：{inputs}；{total(figs)}。" if addable(figs) else ""
+    return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
 
 
 def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:

@@ -365,11 +365,11 @@ def _missed_years(scope: Scope, ev: Evidence, plans: bool = False) -> list[int]:
         c = s.hit.chunk
         if c.year:
             covered |= {c.year, c.year + 1} if plans else {c.year}
-        # A year inside a document's title (《…行动方案（2024-2025年）》) says nothing about that year.
-        covered |= years_in(_TITLE.sub("", s.text))
-    # The quoted sentence's section may name the year (三、2025年工作思路); a runner-up's section says nothing
-    # of the quoted figure.
-    covered |= years_in(ev.sentences[0].hit.chunk.section)
+    # The quoted sentence, or its section (三、2025年工作思路), may name the year; a runner-up's "相比2022年"
+    # says nothing of the quoted figure. A year inside a document's title (《…行动方案（2024-2025年）》)
+    # says nothing about that year.
+    top = ev.sentences[0]
+    covered |= years_in(_TITLE.sub("", top.text)) | years_in(top.hit.chunk.section)
     return [y for y in scope.years if y not in covered]
 
 

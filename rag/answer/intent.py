@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _NUMBER = re.compile(
-    r"多少|(?<![哪这])几(?:个(?!地方|县|市|区|镇|乡|街道|方面|方向|重点)|[件家次项名人条场所位份万亿批支类起宗])|数量|数字(?!政府|法治|化|经济|治理|技术|平台|赋能)|数据(?!赋能|共享|平台|治理)|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
+    r"多少|几成|(?<![哪这])几(?:个(?!地方|县|市|区|镇|乡|街道|方面|方向|重点)|[件家次项名人条场所位份万亿批支类起宗])|数量|数字(?!政府|法治|化|经济|治理|技术|平台|赋能)|数据(?!赋能|共享|平台|治理)|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
     r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
 )
 _NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)
@@ -45,6 +45,8 @@ _SUM = re.compile(r"一共|总共|合计|加起来|加在一起|加一块|加一
 #: "德化和石狮谁做得多": a quantity compared between places; 谁 asks for the place, not for a person.
 _WHO_MORE = re.compile(r"谁[^，。？?]{0,8}(多|少|高|低|快|慢|大|小|强|弱)")
 _RANK = re.compile(r"(谁|哪个|哪一个|哪家|哪里|哪儿)[^，。？?]{0,12}(更|多|少|高|低|快|慢|大|小|强|弱)")
+#: The direction of such a comparison: "安溪、德化、鲤城谁输得少" asks who has fewer (not 多少).
+_RANK_LESS = re.compile(r"(谁|哪个|哪一个|哪家|哪里|哪儿)[^，。？?]{0,12}((?<!多)少|低|慢|小|弱|短)")
 _PREVIOUS_YEAR = re.compile(r"上一年|前一年|去年|上年|比往年")
 
 
@@ -62,6 +64,7 @@ class Intent:
     sum: bool = False
     previous_year: bool = False
     rank: bool = False  # "谁…多", "哪个…多": which of the places has more
+    fewer: bool = False  # "谁…少": which has less
 
 
     @property
@@ -95,4 +98,5 @@ def read_intent(question: str) -> Intent:
         sum=bool(_SUM.search(q)),
         previous_year=bool(_PREVIOUS_YEAR.search(q)),
         rank=bool(_RANK.search(q)),
+        fewer=bool(_RANK_LESS.search(q)),
     )

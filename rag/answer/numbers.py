@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 _FIGURE = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万亿|亿元|万元|亿|万|千)?\s*"
+    # An ordinal (排名第3, 第四期) is a position, not a figure.
+    r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(万亿|亿元|万元|亿|万|千)?\s*"
     r"(%|％|个百分点|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|个工作日|万人次|平方米|公里|"
     r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|场次|家次|户次|位|支|类|座)?"
 )
@@ -27,12 +28,16 @@ _KINDS = {
     "event": "次场",
 }
 _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "money", "天": "time", "小时": "time",
-               "个工作日": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
+               "个工作日": "time", "个小时": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
                "户次": "visits", "平方米": "area", "公里": "length"}
 #: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
-_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天)")
+_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天|"
+                         r"公里|平方米|个小时|个工作日|小时|所|座|批|期)")
 #: Operators a question states in words, in order: "新收的加上结转的，再减掉办结的".
-_OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉")
+_OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉|"
+                       # "新收的加上结转的，还有多少没办完": what is left takes away what was done.
+                       r"还有[^，。？?；;]{0,6}[没未]|还剩|剩下|剩余")
+_LEFT = re.compile(r"还有|还剩|剩")
 
 
 @dataclass
@@ -120,9 +125,48 @@ def asked_kind(question: str) -> str:
 RATE = re.compile(r"率|比例|比重|占比|百分")
 
 
+#: What a question names when it asks a quantity without a measure word: "请律师一年要花多少" (money),
+#: "多久判完" (time), "修了多少公里" (length). 免费 is not money.
+_NOUN_KINDS = (
+    ("money", re.compile(r"(?<![免不])(?:钱|费用|经费|资金|金额|顾问费|口额|产值|营收|预算|投资额)|多少元")),
+    ("time", re.compile(r"多久|多长时间|几天|多少天|几个月|多少个?小时|几个?小时|时限|时长")),
+    ("length", re.compile(r"公里|里程")),
+    ("area", re.compile(r"面积|平方米|亩")),
+)
+
+
 def wanted_kind(question: str) -> str:
-    """The kind of figure a number question wants: a share when it asks a rate, else its measure word's."""
-    return "share" if RATE.search(question) else asked_kind(question)
+    """The kind of figure a number question wants: a share when it asks a rate, else its measure word's,
+    else the kind its words name (money for 花了多少钱, time for 多久)."""
+    if RATE.search(question):
+        return "share"
+    kind = asked_kind(question) if asked_unit(question) != "个" else ""  # 个 counts anything: 几个明白人
+    if kind:
+        return kind
+    return next((k for k, pat in _NOUN_KINDS if pat.search(question)), "")
+
+
+#: Kinds a reader cannot take one for another: a count of cases does not say what it cost.
+STRICT_KINDS = frozenset({"share", "money", "time", "length", "area"})
+#: What "多少" asks for when no measure word or noun says otherwise: things, people or times counted.
+COUNTED_KINDS = frozenset({"count", "people", "org", "event", "visits"})
+#: A change may be asked in figures or in per cent ("比去年增长了多少").
+_CHANGE = re.compile(r"增长|增加|下降|减少|提高|提升|降低|上升|变化|同比|环比")
+
+
+def kind_fit(question: str, kind: str, sentence: str) -> float:
+    """How well a sentence's figures fit the kind asked: 1 when one is of it, -1 when the question asks a
+    kind no reader confuses (money, a rate, a length) and none is, 0 when the sentence only has figures
+    of another kind. With no kind asked, a figure of something counted fits; "24小时投诉热线" does not
+    answer how many complaints came in."""
+    kinds = {f.kind for f in figures(sentence)}
+    if kind:
+        if kind in kinds:
+            return 1.0
+        return -1.0 if kind in STRICT_KINDS else 0.0
+    if kinds & COUNTED_KINDS or (_CHANGE.search(question) and "share" in kinds):
+        return 1.0
+    return 0.0
 
 
 #: Where one statement of a sentence ends and the next begins ("其中劳动争议纠纷18宗，邻里纠纷106宗").
@@ -170,8 +214,13 @@ def operands(question: str) -> list[str]:
 
 
 def operators(question: str) -> list[str]:
-    """"+"/"−" for each operator the question states in words, in order."""
-    return ["+" if op.startswith(("加", "再加")) else "−" for op in _OPERATOR.findall(question)]
+    """"+"/"−" for each operator the question states in words, in order. What is left ("还有多少没办完")
+    is a step only after an addition with no subtraction said: alone it is a plain difference."""
+    found = _OPERATOR.findall(question)
+    stated = [op for op in found if not _LEFT.match(op)]
+    if not any(op.startswith(("加", "再加")) for op in found) or any(not op.startswith("加") for op in stated):
+        found = stated  # "扣除办结的以后还有几件没办完": the subtraction is already said
+    return ["+" if op.startswith(("加", "再加")) else "−" for op in found]
 
 
 def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool = False) -> Figure | None:
@@ -222,10 +271,17 @@ def anchor_words(terms: list[str]) -> list[str]:
 BEFORE_WORDS = 10
 
 
-def figure_for(sentence: str, anchors: list[str], kind: str = "") -> Figure | None:
+def figure_for(sentence: str, anchors: list[str], kind: str = "", unit: str = "") -> Figure | None:
     """A place's figure in a quoted sentence: the one right after the question's words, of the wanted
     kind of unit; or the sentence's only figure of that kind when those words follow it closely. A
-    figure about something else ("建立1个县级公共法律服务实体平台…法律援助" for 法律援助案件) is not taken."""
+    figure about something else ("建立1个县级公共法律服务实体平台…法律援助" for 法律援助案件) is not taken.
+    ``unit``: the measure word asked ("多几项"): a figure in it is preferred to one of the same kind
+    ("4个领域共97项执法事项" → 97项)."""
+    if unit:
+        exact = [f for f in figures(sentence) if f.unit.lstrip("余") == unit]
+        if exact:
+            near = figure_near(sentence, anchors, kind)
+            return near if near in exact else exact[0] if len(exact) == 1 else near
     near = figure_near(sentence, anchors, kind)
     if near is not None:
         return near
@@ -272,6 +328,16 @@ def worked(figs: list[Figure], ops: list[str]) -> str:
         result = result + v if op == "+" else result - v
         text += f"{op}{_fmt(v)}"
     return f"{text}={_fmt(result)}{unit}"
+
+
+#: A question asking what share one thing is of another: "邻里纠纷占几成", "行政检查占了百分之多少".
+SHARE_ASKED = re.compile(r"占[^，。？?；;]{0,8}(?:几成|百分之|多少|比例|比重|比)|几成|占比|比例|比重|百分之多少")
+
+
+def share_of(part: Figure, whole: Figure) -> str:
+    """"106÷136≈77.9%": a part's share of its whole, in per cent to one decimal."""
+    (vp, vw), _ = _values([part, whole])
+    return f"{_fmt(vp)}÷{_fmt(vw)}≈{vp / vw * 100:.1f}%"
 
 
 def addable(figs: list[Figure]) -> bool:

@@ -188,7 +188,9 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         match = SURE if not topic or _part_coverage(topic, text) >= 0.5 else min(best[0], SURE - 0.01)
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
-    elif need_match or not path or path[0] in _FRONT:
+    elif not path or path[0] in _FRONT or (need_match and not _MARKER.match(ev.sentences[0].text)):
+        # A list question whose best sentence is one of its section's items ("一是出台…十四条措施")
+        # is answered by all of them; one whose best sentence is not needs a section that matches.
         return None
     else:
         match, prefix = best[0], tuple(path)
