@@ -141,3 +141,36 @@ def test_a_chinese_question_with_an_acronym_is_judged_as_chinese():
     assert foreign_share(term_weights(question_terms(q, ["德化县"])), q) == 0.0
     q = "What did Shishi do about legal aid?"
     assert foreign_share(term_weights(question_terms(q, [])), q) == 1.0
+
+
+def test_a_figure_of_another_kind_does_not_answer_a_money_question(pipeline):
+    # The report says what the lawyer did (审查合同90件), never what she cost.
+    for question in ("虎邱镇请法律顾问一年要花多少钱？", "虎邱镇今年修了多少公里的路", "德化陶瓷出口额是多少"):
+        assert pipeline.ask(question).refused, question
+
+
+def test_the_name_in_the_question_is_not_the_person_asked_for(pipeline):
+    # "“万阿姨”调解室" names the room; the report never says who 万阿姨 is.
+    assert pipeline.ask("鲤城区“万阿姨”调解室的万阿姨全名叫什么？").refused
+
+
+def test_a_list_question_gets_every_clause_of_the_series(pipeline):
+    result = pipeline.ask("鲤城的一庭两中心是哪几个 分别干成了啥")
+    assert not result.refused
+    for name in ("海丝金融巡回法庭", "信用修复中心", "知识产权保护法治促进中心"):
+        assert name in result.answer, result.answer
+
+
+def test_a_list_question_gets_every_item_of_the_section_its_best_sentence_opens(pipeline):
+    result = pipeline.ask("石狮在给民营企业保驾护航这块出了哪些法治措施")
+    assert not result.refused
+    for key in ("十四条措施", "检察护企", "知识产权协同保护机制", "社会诚信体系"):
+        assert key in result.answer, result.answer
+
+
+def test_a_quoted_name_is_asked_as_a_whole(pipeline):
+    # 景区枫桥 is 德化's; 石狮's "枫桥经验" shares a word, not the name.
+    result = pipeline.ask("“景区枫桥”是哪个地方的经验？")
+    assert result.answer.startswith("据《德化县"), result.answer
+    assert "景区枫桥" in result.answer.splitlines()[0]
+    assert all(ln.startswith("据《") for ln in result.answer.splitlines() if ln.strip())

@@ -185,3 +185,37 @@ def test_a_conversation_about_two_places_is_compared_from_what_was_said(pipeline
     assert "1332件" in history[1].content and "283件" in history[3].content
     result = pipeline.ask("这两个差了多少？", history=history)
     assert "1332−283=1049件" in result.answer, result.answer
+
+
+def test_share_of_a_whole_is_worked_out_from_its_cited_figures(pipeline):
+    # The report gives the total and each kind of dispute, not the share: 106 of 136.
+    result = pipeline.ask("虎邱镇调解的纠纷里邻里纠纷占几成")
+    assert not result.refused
+    assert "106÷136≈77.9%" in result.answer and "邻里纠纷106宗" in result.answer
+
+
+def test_what_is_left_after_an_addition_takes_away_what_was_done(pipeline):
+    result = pipeline.ask("安溪2023年行政复议，新收的加上年结转的，还有多少没办完")
+    assert "269+18−240=47件" in result.answer
+
+
+def test_operands_stated_in_two_sentences_are_both_cited(pipeline):
+    result = pipeline.ask("石狮个人办件和法人办件加起来汇聚了多少件")
+    assert not result.refused
+    assert "328736+75231=403967件" in result.answer
+    assert "排名第3" not in result.answer.split("计算")[-1]  # an ordinal is not a figure to add
+
+
+def test_which_has_fewer_is_answered_as_fewer(pipeline):
+    result = pipeline.ask("安溪和德化下放给乡镇的执法事项哪个少，少几项")
+    assert "97−72=25项" in result.answer  # 97项 (the asked measure word), not 4个领域
+    assert "德化更少" in result.answer
+
+
+def test_shares_of_a_whole_and_ordinals_in_the_pieces():
+    assert [f.text for f in figures("法人办件汇聚75231件，在各县市（区）排名第3。")] == ["75231件"]
+    assert operators("新收的加上年结转的，还有多少没办完") == ["+", "−"]
+    assert operators("扣除办结的以后还有几件没办完") == ["−"]  # the subtraction is already said
+    assert operators("提了申请的里面还有多少没转成正式审批") == []  # a plain difference of two figures
+    assert read_intent("安溪、德化、鲤城谁输得少").fewer and not read_intent("哪个地方办了多少件").fewer
+    assert figure_for("选定4个领域共97项执法事项", ["执法事项"], "count", unit="项").text == "97项"

@@ -72,6 +72,10 @@ def test_a_new_question_is_not_bent_into_a_follow_up(resolver):
     ("厦门2024年的行政复议案件多少件？", ["厦门"]),
     ("北京市的情况呢？", []),  # named in the corpus text: not unknown
     ("石狮市和晋江市的执法案件各多少？", ["晋江市"]),
+    # A county named without its suffix, where the tagger reads it as a place; not 和平 in 世界和平.
+    ("南安去年矛盾纠纷排查了多少件", ["南安"]),
+    ("永春的法律援助呢？", []),  # named in the corpus text
+    ("为了世界和平做了哪些普法？", []),
 ])
 def test_only_real_places_outside_the_corpus_are_unknown(resolver, question, unknown):
     assert resolver.resolve(question).unknown_places == unknown

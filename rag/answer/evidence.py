@@ -37,6 +37,7 @@ _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
                  "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "多了", "少了", "最", "更", "比"}
 _YEARS = re.compile(r"(20\d{2})\s*年")
+_QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]+)[”\"」』’]")
 
 
 @dataclass
@@ -88,6 +89,8 @@ def question_terms(question: str, drop: list[str]) -> list[str]:
         if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or t.isdigit():
             continue
         out.append(t)
+    # A quoted name ("“景区枫桥”是哪个地方的经验") is asked as a whole: a sentence with only 枫桥 is another.
+    out += [q for q in _QUOTED.findall(text) if 2 <= len(q) <= 16 and q not in out]
     return out
 
 
