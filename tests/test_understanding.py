@@ -40,6 +40,12 @@ def _h(*turns: str) -> list[Turn]:
     # Words that only point at the place ("那边", "下面的") do not make a new question.
     (("石狮去年帮多少家企业修复了信用？", "1015家"), "那德化那边呢？", "德化去年帮多少家企业修复了信用？", None),
     (("安溪县培养了多少法律明白人？", "6229名"), "那下面的虎邱镇有几个？", "虎邱镇培养了多少法律明白人？", None),
+    # Pointing back at the last figure ("这个数"), or at the whole new place ("全县"), asks the last question.
+    (("石狮市2024年通过“闽执法”平台录入了多少执法案件？", "16180起"), "鲤城区这个数是多少？",
+     "鲤城区2024年通过“闽执法”平台录入了多少执法案件？", None),
+    (("虎邱镇有多少法律明白人？", "20人"), "安溪全县呢？", "安溪有多少法律明白人？", None),
+    # "类似的" keeps a question of its own, searched on the last topic.
+    (("石狮哪个免费法律服务的招牌拿了省里十佳？", "三链融通"), "鲤城有没有类似的牌子？", "鲤城有没有类似的牌子？", "招牌"),
     # A switched place that goes on to ask more keeps the last topic for the search.
     (("虎邱镇在执法平台上录了多少案子？", "141件"), "那鲤城区呢？里面罚了的有多少？",
      "鲤城区在执法平台上录了多少案子，里面罚了的有多少？", "执法平台"),

@@ -31,6 +31,9 @@ _YEAR = re.compile(r"20\d{2}\s*年度?")
 #: Words that point at a place rather than ask about anything: "那德化那边呢", "那下面的虎邱镇有几个".
 _DEICTIC = frozenset({"那边", "这边", "那里", "这里", "那儿", "这儿", "下面", "上面", "底下", "里面", "当地", "本地",
                       "情况", "方面", "怎么样", "怎样", "如何", "咋样"})
+#: Words that point back at the last answer's figure or thing, or at the whole of the new place: "鲤城区这个
+#: 数是多少？", "安溪全县呢？" ask the last question again; "鲤城有没有类似的牌子？" keeps its topic.
+_POINTING = re.compile(r"这个数字?|这一?数字?|这个比例|这个指标|这项|全[县市区镇乡]|(?:类似|同样|一样|这样)的?")
 #: The follow-up sets the places talked about side by side: "哪边多？", "这两个差了多少？", "比它高还是低？".
 _ACROSS = re.compile(r"哪边|哪个[多少高低大小]|谁[多少高低大小]|两边|两地|两个|这两|二者|两者|比[它他她]|"
                      r"[高低多少大小]还是[高低多少大小]|加起来|合计|差了?多少|差距|相差|相比")
@@ -64,7 +67,8 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: li
     places = resolver.places_in(question)
     prev_places = resolver.places_in(previous)
     years = _YEAR.findall(question)
-    terms = [t for t in question_terms(question, places) if t not in _DEICTIC]
+    pointing = bool(_POINTING.search(question))
+    terms = [t for t in question_terms(_POINTING.sub(" ", question), places) if t not in _DEICTIC]
     topic = " ".join(question_terms(previous, prev_places))
     together = [p for p in [*(seen or prev_places), *places] if p]
     together = [p for i, p in enumerate(together) if p not in together[:i]]
@@ -105,6 +109,9 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: li
         year = years[0]
         rewritten = _YEAR.sub(year, previous, count=1) if _YEAR.search(previous) else _prefix(prev_places, year + previous)
         return Resolved(rewritten, rewritten, True)
+    if places and pointing and prev_places:
+        # "鲤城有没有类似的牌子？": a question of its own about the new place, searched on the last topic.
+        return Resolved(question, f"{question} {topic}", True)
     if places or not prev_places or _ALL_PLACES.search(question):
         return Resolved(question, question, True)
     if not _FOLLOW.search(question) and len(terms) > 1:
