@@ -174,3 +174,11 @@ def test_a_quoted_name_is_asked_as_a_whole(pipeline):
     assert result.answer.startswith("据《德化县"), result.answer
     assert "景区枫桥" in result.answer.splitlines()[0]
     assert all(ln.startswith("据《") for ln in result.answer.splitlines() if ln.strip())
+
+
+def test_an_items_bare_label_is_quoted_with_the_sentence_that_says_what_was_done(pipeline):
+    # "二是打造“枫桥经验”石狮集群。" alone does not say where 海上枫桥 came from; its next sentence does.
+    result = pipeline.ask("渔民在海上吵架那种“海上枫桥”是哪个镇弄出来的")
+    assert "祥芝" in result.answer and not result.refused
+    result = pipeline.ask("政策解读哪里发得多？鲤城石狮德化对比下")
+    assert "40余条" in next(ln for ln in result.answer.splitlines() if ln.startswith("德化"))

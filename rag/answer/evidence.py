@@ -86,7 +86,8 @@ def question_terms(question: str, drop: list[str]) -> list[str]:
             text = text.replace(d, " ")
     out = []
     for t in tokenize(text, search_mode=False):
-        if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or t.isdigit():
+        # A number of three digits or more names something (148品牌, 12345热线); a smaller one is a count.
+        if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or (t.isdigit() and len(t) < 3):
             continue
         out.append(t)
     # A quoted name ("“景区枫桥”是哪个地方的经验") is asked as a whole: a sentence with only 枫桥 is another.

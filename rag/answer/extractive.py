@@ -8,6 +8,7 @@ the arithmetic written out for sums and differences.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ from rag.answer.numbers import (
     word_groups,
     worked,
 )
-from rag.answer.outline import point_text
+from rag.answer.outline import item_label_end, point_text
 from rag.answer.refusal import is_cross_language
 from rag.retrieval.tokenize import tokenize
 
@@ -86,6 +87,11 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
         chosen.append(s)
     # Report order reads better than score order when sentences come from the same chunk.
     return sorted(chosen, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
+
+
+def _with_body(s: SentenceHit) -> SentenceHit:
+    end = item_label_end(s.hit.chunk.text, s.start, s.end)
+    return s if end == s.end else dataclasses.replace(s, end=end)
 
 
 def _series(first: SentenceHit, sentences: list[SentenceHit], limit: int) -> list[SentenceHit]:
@@ -146,6 +152,7 @@ class ExtractiveAnswerer:
                 if len(parts) > 1 and intent.number and not intent.list and sentences:
                     # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
                     chosen = sentences[:1]
+                chosen = [_with_body(s) for s in chosen]
                 pieces = []
                 for s in chosen:
                     n = book.cite(s.hit, s.text)

@@ -85,6 +85,15 @@ def _is_label(sentence: str) -> bool:
     return len(sentence) < _LABEL_CHARS and not re.search(r"[，,；;]", sentence)
 
 
+def item_label_end(text: str, start: int, end: int) -> int:
+    """Where a quoted sentence should end: an item's bare label ("四是发布政策解读。") says what was done,
+    not how much or where; its next sentence, which does, is quoted with it."""
+    sentence = text[start:end]
+    if _MARKER.match(sentence) and _is_label(sentence.strip()):
+        return _with_first_sentence(text, start, end)
+    return end
+
+
 def _with_first_sentence(text: str, start: int, end: int) -> int:
     """The end of a sub-heading's point: its first body sentence too ("持续强化宣传教育。坚持宣传教育不
     放松，营造浓厚法治氛围。"), which says what the heading's few words mean."""
