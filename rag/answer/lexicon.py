@@ -68,6 +68,13 @@ def everyday(word: str) -> frozenset[str]:
 
 
 @functools.cache
+def everyday_phrases() -> tuple[str, ...]:
+    """The citizens' words of three characters or more (讲法律, 告政府, 讨工资), longest first: the word
+    segmenter splits them ("讲" "法律"), so a question is searched for them as written."""
+    return tuple(sorted((w for w in _groups("everyday_words.txt") if len(w) >= 3), key=lambda w: (-len(w), w)))
+
+
+@functools.cache
 def _cilin_synonyms() -> dict[str, frozenset[str]]:
     """同义词词林 "=" groups (true synonyms; "#" related and "@" single-word groups are left out)."""
     try:

@@ -45,7 +45,7 @@ _MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[�
 
 def point_text(text: str) -> str:
     """A point as the answer lists it: without the report's own number, which the answer's replaces."""
-    bare = _MARKER.sub("", text, count=1).replace("**", "")
+    bare = re.sub(r"\s*\n\s*", "", _MARKER.sub("", text, count=1).replace("**", ""))  # one line per point
     return bare if len(bare) >= 2 else text
 
 
@@ -236,9 +236,9 @@ def _points(top: ScoredChunk, chunks: list[Chunk], prefix: list[str], tops: list
         for child, c in children.items():
             start = c.text.find(child)
             if start >= 0:
-                end = start + len(child)
-                if _is_label(child):
-                    end = _with_first_sentence(c.text, start, end)
+                # A heading names the work; its first body sentence says what it holds (持续强化宣传教育 →
+                # 坚持宣传教育不放松…), which is what a reader of a summary wants to see.
+                end = _with_first_sentence(c.text, start, start + len(child))
                 points.append(_point(top, c, start, end, len(points)))
         return points
     items = sum(len(_ITEM.findall(c.text)) for c in section) >= 2
