@@ -219,3 +219,36 @@ def test_shares_of_a_whole_and_ordinals_in_the_pieces():
     assert operators("提了申请的里面还有多少没转成正式审批") == []  # a plain difference of two figures
     assert read_intent("安溪、德化、鲤城谁输得少").fewer and not read_intent("哪个地方办了多少件").fewer
     assert figure_for("选定4个领域共97项执法事项", ["执法事项"], "count", unit="项").text == "97项"
+
+
+def test_the_year_befores_value_is_worked_out_from_the_reported_change(pipeline):
+    # 鲤城 gives 1425件 and "较去年同期下降41.5%", never the earlier count itself.
+    result = pipeline.ask("鲤城区信访24年比去年降了41.5% 那去年大概是多少件")
+    assert "1425÷(1−41.5%)≈2436件" in result.answer and "推算" in result.answer
+    history = [Turn("user", "鲤城2024年信访登记了多少件"),
+               Turn("assistant", "各级信访机构登记涉及鲤城区群众信访事项1425件，较去年同期下降41.5%")]
+    result = pipeline.ask("那比上一年大概少了多少件？", history=history)
+    assert not result.refused and "少了约1011件" in result.answer
+
+
+def test_a_change_rate_of_another_figure_is_not_used(pipeline):
+    # "同比增长6.65%" is about 每万人发明专利拥有量, not about 专利授权.
+    history = [Turn("user", "德化2024年新增专利授权多少件？"), Turn("assistant", "2024年全县新增专利授权1924件。")]
+    assert "推算" not in pipeline.ask("这个数字比上一年增长了多少？", history=history).answer
+
+
+def test_a_share_asked_in_everyday_words_and_a_total_with_what_is_left(pipeline):
+    assert "106÷136≈77.9%" in pipeline.ask("虎邱镇调解的纠纷里邻居之间的矛盾占比多少").answer
+    answer = pipeline.ask("安溪23年行政复议 新收的加上上年转过来的 一共多少 还剩几件没办完").answer
+    assert "269+18=287件" in answer and "269+18−240=47件" in answer
+
+
+def test_the_figure_that_counts_the_thing_asked_is_compared(pipeline):
+    # "56个党政机关、18个乡镇222个村": the figure before 村 counts villages.
+    history = [Turn("user", "安溪村里请律师当法律顾问是怎么安排的？"),
+               Turn("assistant", "安溪由38名律师和11名基层法律服务工作者分别挂钩担任488个村居法律顾问")]
+    result = pipeline.ask("德化覆盖了多少个村？两边差多少？", history=history)
+    assert "488−222=266个" in result.answer
+    history = [Turn("user", "石狮去年在闽执法平台上录了多少执法案件？"), Turn("assistant", "录入行政执法案件16180起")]
+    result = pipeline.ask("鲤城在这个平台上办了多少案子？哪边多？", history=history)
+    assert "16180−12596=3584" in result.answer, result.answer

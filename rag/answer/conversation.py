@@ -109,8 +109,9 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: li
         year = years[0]
         rewritten = _YEAR.sub(year, previous, count=1) if _YEAR.search(previous) else _prefix(prev_places, year + previous)
         return Resolved(rewritten, rewritten, True)
-    if places and pointing and prev_places:
-        # "鲤城有没有类似的牌子？": a question of its own about the new place, searched on the last topic.
+    if places and prev_places and (pointing or len(terms) <= 1):
+        # "鲤城有没有类似的牌子？", "鲤城那边有没有评上的？": a question of its own about the new place,
+        # searched on the last topic.
         return Resolved(question, f"{question} {topic}", True)
     if places or not prev_places or _ALL_PLACES.search(question):
         return Resolved(question, question, True)

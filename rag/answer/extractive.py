@@ -244,6 +244,8 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
             hi, lo = sorted(labelled, key=lambda x: -x[1].magnitude)
             return f"计算：{inputs}；{hi[0]}更多，{difference(figs[0], figs[1])}。"
         return ""
+    if len(parts) == 1 and intent.previous_year and (found := _earlier_from_change(question, intent, parts[0], book)):
+        return found
     if len(parts) == 1 and (intent.diff or intent.sum):
         return _within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
     if len(parts) == 1 and SHARE_ASKED.search(question):
@@ -311,6 +313,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         n = book.cite(s.hit, s.text)
         if ops and len(same) >= len(ops) + 1:
             working = worked(same[: len(ops) + 1], ops)  # "加上…再减掉…": the question's own steps
+            if intent.sum and ops[0] == "+" and len(ops) >= 2:
+                working = f"{total(same[:2])}；{working}"  # "一共多少，还剩几件": the total asked too
         elif intent.sum:
             if not addable(same):
                 continue
@@ -386,6 +390,39 @@ def _operand_figures(question: str, sentence: str, kind: str) -> list[Figure]:
 
 
 _EARLIER = re.compile(r"去年|上年|上一年|前一年|同期|上期")
+#: A figure and its change on the year before: "信访事项1425件，较去年同期下降41.5%".
+_CHANGE_RATE = re.compile(r"(?:较|比|同比)(?:去年|上年|上一年|前一年)?(?:同期)?(下降|减少|降低|增长|增加|上升|提高)了?\s*(\d+(?:\.\d+)?)\s*[%％]")
+
+
+def _earlier_from_change(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+    """The year before's value when the report gives only this year's figure and its change ("1425件，较去年
+    同期下降41.5%" → 1425÷(1−41.5%)≈2436件), and the difference when that is asked (≈1011件). The
+    report's own rate is quoted, and the result is marked as worked out from it."""
+    if not intent.number or RATE.search(_CHANGE_RATE.sub("", question)):
+        return ""
+    for s in select_sentences(part.evidence.sentences, intent):
+        m = _CHANGE_RATE.search(s.text)
+        if m is None:
+            continue
+        before = [f for f in figures(s.text[: m.start()]) if f.kind != "share"]
+        named = named_figures(s.text[: m.start()], word_groups(part.evidence.terms))
+        if not before or not named or named[0].start != before[-1].start:
+            continue  # the rate is about the figure the question names (not 专利拥有量 for 专利授权)
+        f = before[-1]
+        rate = float(m.group(2)) / 100
+        down = m.group(1) in ("下降", "减少", "降低")
+        if down and rate >= 1:
+            continue
+        earlier = f.value / (1 - rate if down else 1 + rate)
+        unit = f.unit.lstrip("余")
+        sign = "−" if down else "+"
+        n = book.cite(s.hit, s.text)
+        work = f"{f.shown()}÷(1{sign}{m.group(2)}%)≈{earlier:.0f}{unit}"
+        if intent.diff:
+            gap = abs(earlier - f.value)
+            work += f"，{'少' if down else '多'}了约{gap:.0f}{unit}"
+        return f"计算：上一年约为{work}（数字引自[{n}]，由报告所给的变化率推算）。"
+    return ""
 
 
 def _names_earlier_period(s: SentenceHit) -> bool:

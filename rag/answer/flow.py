@@ -130,8 +130,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             ev.p_answer = 1.0 if ev.sentences else 0.0
             return Part(label, standalone, ev, intent)
         # What was just said is old news for a follow-up about one place, but it is the very material of
-        # one that sets places side by side ("这两个差了多少？").
-        ev = finder.find(resolved.search, q_vec, hits, intent, drop, told="" if label else told)
+        # one that sets places side by side ("这两个差了多少？") or a figure against the year before
+        # ("那比上一年少了多少？": the change is stated next to the figure just given).
+        fresh = label or intent.previous_year or intent.diff
+        ev = finder.find(resolved.search, q_vec, hits, intent, drop, told="" if fresh else told)
         ev.features["outline_match"] = 0.0
         if _wants_points(intent) and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id

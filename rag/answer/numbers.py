@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text import CJK_RE
+
 _FIGURE = re.compile(
     # An ordinal (排名第3, 第四期) is a position, not a figure.
     r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(万亿|亿元|万元|亿|万|千)?\s*"
@@ -159,10 +161,14 @@ def kind_fit(question: str, kind: str, sentence: str) -> float:
     kind no reader confuses (money, a rate, a length) and none is, 0 when the sentence only has figures
     of another kind. With no kind asked, a figure of something counted fits; "24小时投诉热线" does not
     answer how many complaints came in."""
-    kinds = {f.kind for f in figures(sentence)}
+    figs = figures(sentence)
+    kinds = {f.kind for f in figs}
     if kind:
         if kind in kinds:
             return 1.0
+        if kind == "share" and PART_OF.search(question) \
+                and any(sum(g.unit == f.unit for g in figs) >= 2 for f in figs if f.kind in COUNTED_KINDS):
+            return 1.0  # a part and its whole give the share ("136宗，其中…邻里纠纷106宗")
         return -1.0 if kind in STRICT_KINDS else 0.0
     if kinds & COUNTED_KINDS or (_CHANGE.search(question) and "share" in kinds):
         return 1.0
@@ -230,6 +236,12 @@ def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool 
     figs = [f for f in figures(sentence) if not kind or f.kind == kind]
     if not figs:
         return None
+    # A figure the thing asked about follows at once counts it ("18个乡镇222个村" → 222个 for 多少个村, and
+    # for 村里: a word begins there with the asked one's first character).
+    counting = [f for f in figs if any(t and CJK_RE.match(t) and sentence.startswith(t[0], f.start + len(f.text))
+                                       for t in terms)]
+    if len(counting) == 1:
+        return counting[0]
     anchors = [(m.end(), i) for i, t in enumerate(terms) if t for m in re.finditer(re.escape(t), sentence)]
     if not anchors:
         return figs[0] if len(figs) == 1 and not anchored else None
@@ -331,7 +343,9 @@ def worked(figs: list[Figure], ops: list[str]) -> str:
 
 
 #: A question asking what share one thing is of another: "邻里纠纷占几成", "行政检查占了百分之多少".
-SHARE_ASKED = re.compile(r"占[^，。？?；;]{0,8}(?:几成|百分之|多少|比例|比重|比)|几成|占比|比例|比重|百分之多少")
+PART_OF = re.compile(r"占[^，。？?；;]{0,8}(?:几成|百分之|多少|比例|比重|比)|几成|占比")
+#: Any share asked, also as a plain rate ("比例是多少"), which a report usually states itself.
+SHARE_ASKED = re.compile(PART_OF.pattern + r"|比例|比重|百分之多少")
 
 
 def share_of(part: Figure, whole: Figure) -> str:
