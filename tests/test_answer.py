@@ -126,11 +126,14 @@ def test_ask_json_is_exactly_one_object_in_the_stable_format(pipeline, shipped_i
     assert len(obj["retrieved"]) >= 10
     for r in obj["retrieved"]:
         assert {"doc", "title", "section", "text", "score"} <= set(r)
-    scores = [r["score"] for r in obj["retrieved"]]
-    assert scores == sorted(scores, reverse=True)
     for c in obj["citations"]:
         assert {"n", "doc", "title", "section", "quote", "text", "score"} <= set(c)
     assert "1332件" in obj["answer"]
+    # The chunk the answer quotes first leads the list (the sentence model reranks what it read); the
+    # rest follow by fusion score.
+    assert obj["retrieved"][0]["text"] == obj["citations"][0]["text"]
+    tail = [r["score"] for r in obj["retrieved"][3:]]  # (at most 3 chunks are moved up)
+    assert tail == sorted(tail, reverse=True)
 
 
 def test_python_api_returns_the_same_shape(pipeline, shipped_index_dir, monkeypatch):

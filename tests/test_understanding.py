@@ -120,3 +120,13 @@ def test_a_share_asked_is_not_a_difference():
     # 比例 holds 比 but compares nothing: no "100−1.37=98.63" for a rate asked.
     assert not read_intent("鲤城区告政府输掉的比例是多少？").diff
     assert read_intent("德化比鲤城多办了多少法律援助案件？").diff
+
+
+def test_durations_and_counts_in_words_are_figures_of_their_kind():
+    from rag.answer.numbers import figures, kind_fit, wanted_kind
+
+    assert [(f.text, f.kind) for f in figures("最高10年监禁，3个月内，5个工作日，2023年")] == [
+        ("10年", "time"), ("3个月", "time"), ("5个工作日", "time")]  # 2023年 is a year, not a duration
+    question = "他回国后可能面临的最高监禁时间是多久？"
+    assert kind_fit(question, wanted_kind(question), "他最高可被判处10年监禁") == 1.0
+    assert kind_fit(question, wanted_kind(question), "审查合同90件") == -1.0

@@ -139,7 +139,10 @@ def is_heading(sentence: str, path: list[str]) -> bool:
 
 #: A question about when: the answer is a date or at least a year or month.
 _ASKS_WHEN = re.compile(r"哪一?年|什么时候|啥时候|何时|几月|哪一?天|哪个月|什么时间|几号|日期|when", re.I)
-_DATED = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|年初|年底|年末|上半年|下半年|今年|去年|目前|至今")
+_DATED = re.compile(r"\d{3,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五六七八九十]+月|[元正]月|年初|年底|年末|上半年|下半年|"
+                    r"今年|去年|目前|至今|世纪|年代")
+#: A count in Chinese numerals ("分为五个等级", "十四条措施"): a number as much as 14条 is.
+_CN_COUNT = re.compile(r"[一二两三四五六七八九十百千]+[个件项条名人家次场所位份批类种级等]")
 
 
 def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "") -> float:
@@ -150,7 +153,7 @@ def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "
     (``numbers.kind_fit``). A question about when wants a date."""
     if intent.number:
         if not _DIGIT.search(sentence):
-            return -1.0
+            return 1.0 if not kind and _CN_COUNT.search(sentence) else -1.0
         return kind_fit(question, kind, sentence)
     if intent.name:
         if not _NAMEISH.search(sentence):

@@ -391,11 +391,10 @@ def metadata_evidence(field: Field, hits: list[ScoredChunk], doc_chunks) -> Evid
 
 
 def _evidence_first(ev: Evidence) -> list[ScoredChunk]:
-    """The chunks an outline answer quotes, in order, then the rest of the retrieved list."""
-    if ev.kind != "outline":
-        return ev.hits
+    """The chunks an outline answer quotes, in order, or the chunks of the ranked sentences by their best
+    sentence (the sentence model reranks the retrieved chunks it reads), then the rest of the list."""
     seen: dict[str, ScoredChunk] = {}
-    for s in ev.sentences:
+    for s in ev.sentences if ev.kind == "outline" else ev.sentences[:3]:
         seen.setdefault(s.hit.chunk.id, s.hit)
     return list(seen.values()) + [h for h in ev.hits if h.chunk.id not in seen]
 

@@ -18,8 +18,8 @@ from rag.text import CJK_RE
 _FIGURE = re.compile(
     # An ordinal (排名第3, 第四期) is a position, not a figure.
     r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(万亿|亿元|万元|亿|万|千)?\s*"
-    r"(%|％|个百分点|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|个工作日|万人次|平方米|公里|"
-    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|场次|家次|户次|位|支|类|座)?"
+    r"(%|％|个百分点|个工作日|个小时|个月|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|万人次|平方米|公里|"
+    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|场次|家次|户次|位|支|类|座|周|分钟|年)?"
 )
 _SCALE = {"万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8, "千": 1e3, "万亿": 1e12}
 #: Measure words grouped by what they count; figures of one group can be compared and added.
@@ -30,7 +30,7 @@ _KINDS = {
     "event": "次场",
 }
 _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "money", "天": "time", "小时": "time",
-               "个工作日": "time", "个小时": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
+               "个工作日": "time", "个小时": "time", "个月": "time", "周": "time", "分钟": "time", "年": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
                "户次": "visits", "平方米": "area", "公里": "length"}
 #: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
 _ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天|"
@@ -95,6 +95,8 @@ def figures(sentence: str) -> list[Figure]:
                     and re.match(r"\s*[，,；;。]", sentence[m.end(1):]):
                 out.append(Figure(float(num), out[-1].unit, num, m.start()))
             continue
+        if unit == "年" and re.fullmatch(r"(19|20)\d{2}", num):
+            continue  # a year, not a duration (最高10年)
         if unit == "" and scale:
             unit = scale
         value = float(num)
