@@ -294,6 +294,9 @@ def _top_features(top: SentenceHit, focus: str, mean_sem: float) -> dict[str, fl
 
 
 _ASKS_PERSON = re.compile(r"谁|叫什么|叫啥|名字|真名|全名|哪位|姓名|姓什么|who", re.I)
+_ASKS_WHO = re.compile(r"谁|who", re.I)
+#: A person asked for by name or by role ("负责人是谁", "局长是谁"): an office does not answer it.
+_ASKS_NAME = re.compile(r"叫什么|叫啥|名字|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
 
 
 def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
@@ -308,7 +311,10 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
         kind = wanted_kind(question)  # "追回了多少钱": a count of cases after the words is not it
         out["topic_figure"] = float(any(figure_near(s.text, terms, kind, anchored=True) is not None for s in top))
     if intent.name and _ASKS_PERSON.search(question):  # not 谁…多 (a comparison of figures)
-        out["person"] = float(any(has_person(s.text, known=question) for s in top))
+        # "谁牵头" / "谁计划发布…" is answered by an office as well (北京市经济和信息化局); a name is not.
+        body = _ASKS_WHO.search(question) and not _ASKS_NAME.search(question)
+        out["person"] = float(any(has_person(s.text, known=question) or (body and _NAMEISH.search(s.text))
+                                  for s in top))
     return out
 
 
