@@ -96,3 +96,14 @@ def test_the_reports_theme_in_everyday_words_asks_for_the_whole_part(pipeline, q
     result = pipeline.ask(question)
     assert not result.refused, result.answer
     assert point in result.answer and section in result.citations[0].section
+
+
+def test_asking_for_the_measures_taken_gets_the_sections_points(pipeline):
+    # "都做了些什么" / "是怎么…的" ask for what a section lists, not for its closest sentence.
+    result = pipeline.ask("安溪在防灾应急这块都做了些什么")
+    assert not result.refused
+    for key in ("1+40+11+N", "空天一体化"):
+        assert key in result.answer, result.answer
+    result = pipeline.ask("德化政府出规范性文件之前是怎么审核把关的")
+    for key in ("强化审查靠前服务", "起草单位初审", "提前介入审查"):
+        assert key in result.answer, result.answer
