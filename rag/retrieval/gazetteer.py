@@ -13,6 +13,7 @@ import functools
 import importlib.metadata
 import io
 import logging
+from collections.abc import Container
 
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "街道", "省", "市", "区", "县", "镇", "乡", "盟", "旗")
 _TOWN_SUFFIXES = ("镇", "乡", "街道")
@@ -73,24 +74,26 @@ class Gazetteer:
         self._lengths = sorted({len(n) for n in self.names})
         self._stem_lengths = sorted({len(n) for n in self.stems})
 
-    def _has(self, text: str, names: frozenset[str], lengths: list[int]) -> bool:
-        return any(text[i : i + n] in names for n in lengths for i in range(len(text) - n + 1))
+    def _has(self, text: str, names: frozenset[str], lengths: list[int], known: Container[str] = ()) -> bool:
+        return any((w := text[i : i + n]) in names and w not in known
+                   for n in lengths for i in range(len(text) - n + 1))
 
-    def _may_name_place(self, text: str) -> bool:
+    def _may_name_place(self, text: str, known: Container[str] = ()) -> bool:
         """A cheap test first: segmenting and tagging cost more than the rest of answering a question."""
         if any(s in text for s in _TOWN_SUFFIXES):
             return True
-        return self._has(text, self.names, self._lengths) or self._has(text, self.stems, self._stem_lengths)
+        return self._has(text, self.names, self._lengths) or self._has(text, self.stems, self._stem_lengths, known)
 
-    def places_in(self, text: str) -> list[str]:
-        if not self._may_name_place(text):
+    def places_in(self, text: str, known: Container[str] = ()) -> list[str]:
+        """``known``: the corpus's own place names; a county stem among them (德化) needs no tagging."""
+        if not self._may_name_place(text, known):
             return []
         import jieba.posseg
 
         from rag.retrieval.tokenize import _jieba
 
         _jieba()  # initialised quietly
-        if any(s in text for s in _TOWN_SUFFIXES) or self._has(text, self.stems, self._stem_lengths):
+        if any(s in text for s in _TOWN_SUFFIXES) or self._has(text, self.stems, self._stem_lengths, known):
             words = [(w, f) for w, f in jieba.posseg.lcut(text)]  # the tagger decides (0.2 ms)
         else:
             words = [(w, "") for w in _jieba().lcut(text)]

@@ -218,7 +218,7 @@ class ScopeResolver:
         if self.gazetteer is None:
             return []
         out = []
-        for name in self.gazetteer.places_in(question):
+        for name in self.gazetteer.places_in(question, known=self._any):
             with self._lock:
                 inside = self._overlaps_alias(name)
             if inside:
