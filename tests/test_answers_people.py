@@ -182,3 +182,14 @@ def test_an_items_bare_label_is_quoted_with_the_sentence_that_says_what_was_done
     assert "祥芝" in result.answer and not result.refused
     result = pipeline.ask("政策解读哪里发得多？鲤城石狮德化对比下")
     assert "40余条" in next(ln for ln in result.answer.splitlines() if ln.startswith("德化"))
+
+
+def test_a_follow_up_whose_answer_was_already_said_quotes_it_again(pipeline):
+    # The sentence just quoted names the counties; "跟哪些县？" is answered by it, not by another one.
+    history = [Turn("user", "我想知道德化办事大厅能不能跨县办事"),
+               Turn("assistant", "持续探索“邻县通办”，与永春、大田等邻近县深入梳理群众正常办理且可实现通办的事项清单[1]")]
+    assert "永春、大田" in pipeline.ask("跟哪些县？", history=history).answer
+    history = [Turn("user", "德化县政府去年被告了几次"),
+               Turn("assistant", "全县行政诉讼案件25件，败诉仅1件，行政机关负责人出庭率100%。[1]")]
+    assert "败诉仅1件" in pipeline.ask("输了几件？", history=history).answer
+

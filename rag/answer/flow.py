@@ -36,7 +36,16 @@ from rag.answer.numbers import figures
 from rag.answer.outline import SURE as OUTLINE_SURE
 from rag.answer.outline import outline_evidence
 from rag.answer.parts import PLANS, asked_part
-from rag.answer.refusal import ANSWER, REFUSE, WEAK, WEAK_NOTICE, decide, is_cross_language, refusal_text
+from rag.answer.refusal import (
+    ANSWER,
+    REFUSAL_PREFIX,
+    REFUSE,
+    WEAK,
+    WEAK_NOTICE,
+    decide,
+    is_cross_language,
+    refusal_text,
+)
 from rag.retrieval.scope import Scope, aliases
 from rag.retrieval.tokenize import normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
@@ -114,12 +123,20 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     q_vec = _unit(retriever.embed_query(normalize_query(resolved.search)))
     field = asked_field(standalone)
     told = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    if told.lstrip().startswith(REFUSAL_PREFIX):
+        told = ""  # a refusal told nothing: its words (报告, 找到, 内容) are not the topic's
     # A follow-up is about what was just answered, and the answer was in the reports' words ("出庭应诉率100%"
     # before "输了的比例呢"): its words join the lexical search.
     follow = bool(history) and (resolved.search != asked or standalone != asked)
     resolver = retriever.resolver
     is_place = place_test(resolver.known_aliases) if resolver is not None else None
     told_words = _lent_words(told, is_place, rarest=True) if follow and told else ""
+    own = term_weights([t for t in question_terms(asked, drop) if not _ASKING.search(t)])
+    if told and own and coverage(own, told.lower()) >= TOLD_HOLDS:
+        # The last answer already holds what the follow-up asks in its own words ("跟哪些县？" after an
+        # answer naming 永春、大田; "输了几件？" after "25件，败诉仅1件"): the sentence it quoted is the
+        # answer again, not old news.
+        told = ""
 
     def missed_years(ev: Evidence) -> list[int]:
         return _missed_years(scope, ev, plans=ev.kind == "outline" and asked_part(standalone)[0] == PLANS)
@@ -243,7 +260,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         missing += [u for u in scope.unknown_places if scope.places]
         text = draft.answer
         if missing and draft.answerer != "llm":
-            note = "\n".join(f"{m}：所提供的报告中没有找到相关内容。" for m in missing)
+            note = "\n".join(f"{m}：{REFUSAL_PREFIX}相关内容。" for m in missing)
             text = f"{text}\n{note}"
             yield note
         result.answer = text
@@ -355,6 +372,12 @@ def _asks_each_place(intent: Intent, question: str) -> bool:
 
 def _place_label(doc: dict, doc_id: str) -> str:
     return doc.get("place") or (doc.get("places") or [doc_id])[-1]
+
+
+#: Share of a follow-up's own words (synonyms count) the last answer must hold to be quoted again.
+TOLD_HOLDS = 0.5
+#: Question words, which say what kind of answer is wanted, not what it is about (几件, 多少, 哪些).
+_ASKING = re.compile(r"^[几多哪谁啥]|多少|什么|怎么")
 
 
 def _missed_years(scope: Scope, ev: Evidence, plans: bool = False) -> list[int]:

@@ -23,6 +23,8 @@ from rag.settings import Settings
 CROSS_LANGUAGE_SHARE = 0.5
 
 ANSWER, WEAK, REFUSE = "answer", "weak", "refuse"
+#: How every refusal begins (the extractive answerer's, the LLM answerer's, a comparison's missing place).
+REFUSAL_PREFIX = "所提供的报告中没有找到"
 WEAK_NOTICE = "以下摘录的原文与问题最接近，但可能不能完全回答您的问题，请核对原文。"
 
 
@@ -56,8 +58,8 @@ def found_something(evidence: Evidence) -> bool:
 def refusal_text(scope: Scope, failed: list[str] | None = None, year_miss: list[int] | None = None) -> str:
     if scope.unknown_places and not scope.places:
         names = "、".join(scope.unknown_places)
-        return f"所提供的报告中没有找到关于{names}的内容。目前收录的报告不包括{names}，以下是可能相关的段落，仅供参考。"
+        return f"{REFUSAL_PREFIX}关于{names}的内容。目前收录的报告不包括{names}，以下是可能相关的段落，仅供参考。"
     if year_miss:
         years = "、".join(f"{y}年" for y in year_miss)
-        return f"所提供的报告中没有找到{years}的相关内容。以下是可能相关的段落，仅供参考。"
-    return "所提供的报告中没有找到能回答这个问题的内容。以下是可能相关的段落，仅供参考。"
+        return f"{REFUSAL_PREFIX}{years}的相关内容。以下是可能相关的段落，仅供参考。"
+    return f"{REFUSAL_PREFIX}能回答这个问题的内容。以下是可能相关的段落，仅供参考。"
