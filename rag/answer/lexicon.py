@@ -112,6 +112,7 @@ def report_word(word: str) -> bool:
     return word.lower() in _report_words()
 
 
+@functools.lru_cache(maxsize=100_000)  # read for every (question word, sentence) pair
 def synonyms(word: str, use_cilin: bool = True) -> frozenset[str]:
     """Other words for the same thing: the project's list first, then 同义词词林."""
     own = _project_synonyms().get(word, frozenset())
