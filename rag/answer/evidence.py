@@ -180,7 +180,6 @@ def years_in(text: str) -> set[int]:
     return {int(y) for y in _YEARS.findall(text)}
 
 
-
 class EvidenceFinder:
     """Ranks the sentences of retrieved chunks and summarises them for the answerability model."""
 
@@ -293,10 +292,10 @@ def _top_features(top: SentenceHit, focus: str, mean_sem: float) -> dict[str, fl
     }
 
 
-_ASKS_PERSON = re.compile(r"谁|叫什么|叫啥|名字|真名|全名|哪位|姓名|姓什么|who", re.I)
 _ASKS_WHO = re.compile(r"谁|who", re.I)
 #: A person asked for by name or by role ("负责人是谁", "局长是谁"): an office does not answer it.
 _ASKS_NAME = re.compile(r"叫什么|叫啥|名字|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
+_ASKS_PERSON = re.compile(f"{_ASKS_WHO.pattern}|{_ASKS_NAME.pattern}", re.I)
 
 
 def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],

@@ -46,9 +46,10 @@ _DIFF = re.compile(r"多了多少|少了多少|[降升涨增减]了多少|增加
 _SUM = re.compile(r"一共|总共|合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|共计|总计|合起来")
 #: "德化和石狮谁做得多": a quantity compared between places; 谁 asks for the place, not for a person.
 _WHO_MORE = re.compile(r"谁[^，。？?]{0,8}(多|少|高|低|快|慢|大|小|强|弱)")
-_RANK = re.compile(r"(谁|哪个|哪一个|哪家|哪里|哪儿|哪边)[^，。？?]{0,12}(更|多|少|高|低|快|慢|大|小|强|弱)")
+_WHICH = r"(谁|哪个|哪一个|哪家|哪里|哪儿|哪边)[^，。？?]{0,12}"
+_RANK = re.compile(_WHICH + r"(更|多|少|高|低|快|慢|大|小|强|弱)")
 #: The direction of such a comparison: "安溪、德化、鲤城谁输得少" asks who has fewer (not 多少).
-_RANK_LESS = re.compile(r"(谁|哪个|哪一个|哪家|哪里|哪儿|哪边)[^，。？?]{0,12}((?<!多)少|低|慢|小|弱|短)")
+_RANK_LESS = re.compile(_WHICH + r"((?<!多)少|低|慢|小|弱|短)")
 _PREVIOUS_YEAR = re.compile(r"上一年|前一年|去年|上年|比往年")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from rag.answer.base import Draft, Part, Turn
 from rag.answer.citations import MARKER, CitationBook, validate_markers
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.refusal import REFUSAL_PREFIX
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
 from rag.text import split_sentences
@@ -114,7 +115,7 @@ class LLMAnswerer:
         notice = FALLBACK_NOTICE.format(reason=reason)
         kept = [p for p in parts if p.gate != "refuse"]
         if not kept:
-            return Draft(answer="所提供的报告中没有找到能回答这个问题的内容。", notice=notice,
+            return Draft(answer=f"{REFUSAL_PREFIX}能回答这个问题的内容。", notice=notice,
                          answerer="extractive-fallback", refused=True)
         draft = None
         for event in self._fallback.answer(question, kept):

@@ -30,8 +30,9 @@ _KINDS = {
     "event": "次场",
 }
 _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "money", "天": "time", "小时": "time",
-               "个工作日": "time", "个小时": "time", "个月": "time", "周": "time", "分钟": "time", "年": "time", "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits",
-               "户次": "visits", "平方米": "area", "公里": "length"}
+               "个工作日": "time", "个小时": "time", "个月": "time", "周": "time", "分钟": "time", "年": "time",
+               "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits", "户次": "visits",
+               "平方米": "area", "公里": "length"}
 #: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
 _ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天|"
                          r"公里|平方米|个小时|个工作日|小时|所|座|批|期)")
@@ -291,12 +292,10 @@ def figure_for(sentence: str, anchors: list[str], kind: str = "", unit: str = ""
     figure about something else ("建立1个县级公共法律服务实体平台…法律援助" for 法律援助案件) is not taken.
     ``unit``: the measure word asked ("多几项"): a figure in it is preferred to one of the same kind
     ("4个领域共97项执法事项" → 97项)."""
-    if unit:
-        exact = [f for f in figures(sentence) if f.unit.lstrip("余") == unit]
-        if exact:
-            near = figure_near(sentence, anchors, kind)
-            return near if near in exact else exact[0] if len(exact) == 1 else near
     near = figure_near(sentence, anchors, kind)
+    exact = [f for f in figures(sentence) if f.unit.lstrip("余") == unit] if unit else []
+    if exact:
+        return near if near in exact else exact[0] if len(exact) == 1 else near
     if near is not None:
         return near
     figs = [f for f in figures(sentence) if not kind or f.kind == kind]

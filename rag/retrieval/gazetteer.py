@@ -30,20 +30,23 @@ def _divisions() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _stem(name: str) -> str:
+    """A division's name without its administrative suffix (北京 of 北京市), or "" when none is left of two
+    characters or more."""
+    suffix = next((s for s in _SUFFIXES if name.endswith(s) and len(name) - len(s) >= 2), "")
+    return name[: -len(suffix)] if suffix else ""
+
+
+def _prefecture_or_above(row: dict[str, str]) -> bool:
+    return row.get("adcode", "")[4:6] == "00"
+
+
 @functools.cache
 def county_stems() -> frozenset[str]:
     """County names without their suffix (南安 of 南安市, 永春 of 永春县): a place only where the tagger
     reads the word as one (ns), since many are ordinary words too (和平, 新华)."""
-    out: set[str] = set()
-    for row in _divisions():
-        name, code = (row.get("name") or "").strip(), row.get("adcode", "")
-        if code[4:6] == "00":
-            continue
-        for suffix in _SUFFIXES:
-            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                out.add(name[: -len(suffix)])
-                break
-    return frozenset(out)
+    stems = (_stem((row.get("name") or "").strip()) for row in _divisions() if not _prefecture_or_above(row))
+    return frozenset(s for s in stems if s)
 
 
 @functools.cache
@@ -55,13 +58,10 @@ def division_names() -> frozenset[str]:
         if len(name) < 3:
             continue  # 城区, 郊区, 矿区: district names that are ordinary words
         names.add(name)
-        for suffix in _SUFFIXES:
-            # The bare form only for prefecture level and up (北京, 厦门): county stems such as 城关,
-            # 新华 or 和平 are ordinary words too often.
-            code = row.get("adcode", "")
-            if name.endswith(suffix) and len(name) - len(suffix) >= 2 and code[4:6] == "00":
-                names.add(name[: -len(suffix)])
-                break
+        # The bare form only for prefecture level and up (北京, 厦门): county stems such as 城关, 新华 or
+        # 和平 are ordinary words too often (they are ``county_stems``, read with the tagger).
+        if _prefecture_or_above(row) and (stem := _stem(name)):
+            names.add(stem)
     return frozenset(names)
 
 
