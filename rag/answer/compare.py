@@ -21,6 +21,7 @@ from rag.answer import lexicon
 from rag.answer.base import Part
 from rag.answer.evidence import SentenceHit
 from rag.answer.numbers import figures
+from rag.answer.sentences import SentenceVectors
 
 #: Sentences per place considered (the sentence model's best first).
 CANDIDATES = 12
@@ -31,6 +32,10 @@ AGREEMENT_WEIGHT = 4.0
 #: Logits for stating the same kind of figure as the other places' picks (件 with 起, % with %): parallel
 #: facts have the same shape, so "二是认真落实行政诉讼出庭制度" loses to "应诉的行政诉讼案件0宗".
 SHAPE_WEIGHT = 1.0
+#: Logits one unit of the multilingual model's similarity to another place's pick is worth: the lexical
+#: agreement favours long sentences that name many of the topic's words ("…行政执法能力建设专题培训…"
+#: over "全镇共录入141件"), the sentence vectors (computed at ingest) say what a sentence is about.
+SEMANTIC_WEIGHT = 12.0
 #: Words rarer than this (jieba idf) carry a topic; 开展 (~5), 工作 (~4) do not.
 MIN_IDF = 7.0
 #: Words that name the reporting body, not a topic: 全县, 我市, 县政府, 市委…
@@ -84,13 +89,14 @@ def _kinds(text: str) -> frozenset[str]:
     return frozenset(f.kind for f in figures(text))
 
 
-def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) -> list[float]:
+def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None,
+              vectors: SentenceVectors | None = None) -> list[float]:
     """Reorder each place's sentences so its pick comes first; returns each place's support: the best
     agreement (either way) of its pick with another place's pick.
 
     Coordinate ascent: every place starts from its best-ranked sentence, then in turn takes the
     candidate maximising (its logit − the place's best logit) + weight × its best agreement with the
-    other places' current picks.
+    other places' current picks (rare words shared, and the sentence vectors' similarity when given).
     """
     pools: list[list[SentenceHit]] = []
     for p in parts:
@@ -111,6 +117,8 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
     # Each candidate's topic words and figure kinds are read once; the rounds only compare them.
     words = {id(c): _topic(c.text, is_place) for pool in pools for c in pool}
     kinds = {id(c): _kinds(c.text) for pool in pools for c in pool}
+    cands = [c for pool in pools for c in pool]
+    unit = dict(zip(map(id, cands), vectors.get([c.text for c in cands]), strict=True)) if vectors else {}
 
     # Agreeing with a place the gate is sure of counts; two unsure places' nearest misses agreeing
     # with each other (both about 安全生产 when 信用修复 was asked) should not.
@@ -119,6 +127,12 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
 
     def support(i: int, cand: SentenceHit) -> float:
         return max((sure[j] * _covered(words[id(cand)], words[id(o)]) for j, o in enumerate(picks)
+                    if j != i and o is not None), default=0.0)
+
+    def similar(i: int, cand: SentenceHit) -> float:
+        if not unit:
+            return 0.0
+        return max((sure[j] * float(unit[id(cand)] @ unit[id(o)]) for j, o in enumerate(picks)
                     if j != i and o is not None), default=0.0)
 
     def shape(i: int, cand: SentenceHit) -> float:
@@ -133,7 +147,7 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None) 
                 continue
             best = pool[0].score
             choice = max(pool, key=lambda c: (c.score - best) + AGREEMENT_WEIGHT * support(i, c)
-                         + SHAPE_WEIGHT * shape(i, c))
+                         + SHAPE_WEIGHT * shape(i, c) + SEMANTIC_WEIGHT * similar(i, c))
             if choice is not picks[i]:
                 picks[i], changed = choice, True
         if not changed:

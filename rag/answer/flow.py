@@ -51,6 +51,7 @@ from rag.retrieval.tokenize import normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
 if TYPE_CHECKING:
+    from rag.answer.sentences import SentenceVectors
     from rag.pipeline import Pipeline
 
 
@@ -189,7 +190,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             return make_part(label, sub.chunks, group)
 
         parts = [place_part(g, label) for g, label in zip(groups, labels, strict=True)]
-        _agree_across_places(parts, is_place, model)
+        _agree_across_places(parts, is_place, model, pipe.sentence_vectors)
         anchor, feedback = _anchor_words(parts, weights, is_place, model)
         if feedback:
             # The surest place's sentence says the fact in the reports' words: the unsure places search
@@ -197,7 +198,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             for i, (group, label) in enumerate(zip(groups, labels, strict=True)):
                 if parts[i] is not anchor and parts[i].evidence.p_answer < model.answer_threshold:
                     parts[i] = place_part(group, label, feedback)
-            _agree_across_places(parts, is_place, model)
+            _agree_across_places(parts, is_place, model, pipe.sentence_vectors)
         for p in parts:
             observe(p)
         retrieved = _interleave([_evidence_first(p.evidence) for p in parts])
@@ -280,11 +281,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     yield result
 
 
-def _agree_across_places(parts: list[Part], is_place: Callable[[str], bool] | None, model: AnswerModel) -> None:
+def _agree_across_places(parts: list[Part], is_place: Callable[[str], bool] | None, model: AnswerModel,
+                         vectors: SentenceVectors | None = None) -> None:
     """Each place's sentence chosen in agreement with the others' (rag.answer.compare); the gate then
     judges the sentence that will be quoted, not the ranker's top."""
     tops = [p.evidence.sentences[0] if p.evidence.sentences else None for p in parts]
-    supports = harmonize(parts, is_place)
+    supports = harmonize(parts, is_place, vectors)
     for p, top, support in zip(parts, tops, supports, strict=True):
         if not p.evidence.sentences or p.evidence.kind == "outline":
             continue  # (an outline is judged by its section match)
