@@ -37,6 +37,8 @@ _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
                  "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "多了", "少了", "最", "更", "比"}
 _YEARS = re.compile(r"(20\d{2})\s*年")
+#: A word made a quantity by its last character (生成量, 调用数, 办结率): the rest names what is measured.
+_MEASURE_SUFFIX = re.compile(r"..[量数率额]$")
 _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]+)[”\"」』’]")
 
 
@@ -117,6 +119,8 @@ def term_hit(term: str, text: str, use_synonyms: bool = True) -> float:
     if use_synonyms and any(s in text for s in lexicon.synonyms(term)):
         return 0.9
     if len(term) >= 3:
+        if _MEASURE_SUFFIX.search(term) and term[:-1] in text:
+            return 0.9  # 生成量 asks for how much was 生成: the sentence says 生成…33698本
         grams = [term[i : i + 2] for i in range(len(term) - 1)]
         return 0.5 * sum(g in text for g in grams) / len(grams)
     return 0.0
