@@ -10,6 +10,7 @@ so a decision does not drift as reports are added.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -82,6 +83,11 @@ class Evidence:
 
 def question_terms(question: str, drop: list[str]) -> list[str]:
     """Content words of a question, without place names, years and follow-up particles."""
+    return list(_question_terms(question, tuple(drop)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
     text = question
     for d in sorted(drop, key=len, reverse=True):
         if d:
@@ -96,7 +102,7 @@ def question_terms(question: str, drop: list[str]) -> list[str]:
     out += [q for q in _QUOTED.findall(text) if 2 <= len(q) <= 16 and q not in out]
     # A citizen's phrase the segmenter split (讲法律 → 讲 法律) is a word of the question as written.
     out += [w for w in lexicon.everyday_phrases() if w in text and w not in out]
-    return out
+    return tuple(out)
 
 
 def foreign_share(weights: dict[str, float], question: str) -> float:

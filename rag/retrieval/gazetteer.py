@@ -88,15 +88,8 @@ class Gazetteer:
         """``known``: the corpus's own place names; a county stem among them (德化) needs no tagging."""
         if not self._may_name_place(text, known):
             return []
-        import jieba.posseg
-
-        from rag.retrieval.tokenize import _jieba
-
-        _jieba()  # initialised quietly
-        if any(s in text for s in _TOWN_SUFFIXES) or self._has(text, self.stems, self._stem_lengths, known):
-            words = [(w, f) for w, f in jieba.posseg.lcut(text)]  # the tagger decides (0.2 ms)
-        else:
-            words = [(w, "") for w in _jieba().lcut(text)]
+        tag = any(s in text for s in _TOWN_SUFFIXES) or self._has(text, self.stems, self._stem_lengths, known)
+        words = _words(text, tag)  # with tag: the tagger decides (0.2 ms)
         found: list[str] = []
         for i, (w, flag) in enumerate(words):
             if w in self.names:
@@ -106,3 +99,17 @@ class Gazetteer:
             elif flag == "ns" and (w.endswith(_TOWN_SUFFIXES) and len(w) >= 3 or w in self.stems):
                 found.append(w)
         return list(dict.fromkeys(found))
+
+
+@functools.lru_cache(maxsize=2048)
+def _words(text: str, tag: bool) -> tuple[tuple[str, str], ...]:
+    """jieba's words of a question, with parts of speech when ``tag`` (a question is read for places
+    twice: for its scope and for places no report covers)."""
+    import jieba.posseg
+
+    from rag.retrieval.tokenize import _jieba
+
+    jb = _jieba()  # initialised quietly
+    if tag:
+        return tuple((w, f) for w, f in jieba.posseg.lcut(text))
+    return tuple((w, "") for w in jb.lcut(text))

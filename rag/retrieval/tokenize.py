@@ -40,8 +40,24 @@ def normalize_query(text: str) -> str:
     return to_simplified(text)
 
 
+#: Texts up to this long (questions, sentences) keep their tokens: one question is segmented by the
+#: scope, the lexical search and the evidence alike. Report chunks are segmented once, at ingest.
+CACHED_CHARS = 300
+
+
 def tokenize(text: str, search_mode: bool = True) -> list[str]:
     """Lower-cased word tokens without stopwords; search mode adds sub-words of long words."""
+    if len(text) <= CACHED_CHARS:
+        return list(_tokens(text, search_mode))
+    return _segment(text, search_mode)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str, search_mode: bool) -> tuple[str, ...]:
+    return tuple(_segment(text, search_mode))
+
+
+def _segment(text: str, search_mode: bool) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     jb = _jieba()
     words = jb.lcut_for_search(text) if search_mode else jb.lcut(text)
