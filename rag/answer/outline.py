@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from rag.answer import lexicon
 from rag.answer.evidence import Evidence, SentenceHit, is_heading, term_hit
 from rag.answer.parts import WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
@@ -135,6 +136,19 @@ def _topic(weights: dict[str, float], title: str, part_words: list[str]) -> dict
             if t not in _GENERIC and not _QUESTION_WORD.search(t) and t not in title and not any(t in p or p in t for p in part_words)}
 
 
+#: Words this common (jieba idf: 觉得 4.8, 法律 5.6, 要求 4.6) do not narrow a part to a topic; 普法 (9.5) does.
+TOPIC_MIN_IDF = 6.0
+
+
+def _specific(topic: dict[str, float], chunks: list[Chunk], tops: list[str]) -> dict[str, float]:
+    """The topic words that narrow a question about a whole part (its shortcomings, its plans) to a
+    subject: not common words, not words the report uses in at least half of its parts (依法, 法治:
+    the subject of the whole report)."""
+    texts = [" ".join(c.text for c in chunks if c.section_path[0] == t).lower() for t in tops]
+    return {w: v for w, v in topic.items() if lexicon.idf(w) >= TOPIC_MIN_IDF
+            and sum(term_hit(w, x) >= 0.9 for x in texts) * 2 < len(texts)}
+
+
 def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, float],
                      q_vec: np.ndarray | None = None, vectors: SentenceVectors | None = None,
                      need_match: bool = False) -> Evidence | None:
@@ -194,7 +208,8 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # Sure only when the part speaks of the topic at all ("明年在航天上有什么打算" is not answered by
         # next year's plans for 法治).
         text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
-        match = SURE if not topic or _part_coverage(topic, text) >= 0.5 else min(best[0], SURE - 0.01)
+        specific = _specific(topic, chunks, tops)
+        match = SURE if not specific or _part_coverage(specific, text) >= 0.5 else min(best[0], SURE - 0.01)
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
     elif not path or path[0] in _FRONT or (need_match and not _MARKER.match(ev.sentences[0].text)):
