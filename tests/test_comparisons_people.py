@@ -18,6 +18,7 @@ from rag.answer.numbers import (
     operators,
     same_unit,
     unit_kind,
+    whole_from_share,
     worked,
 )
 
@@ -252,3 +253,15 @@ def test_the_figure_that_counts_the_thing_asked_is_compared(pipeline):
     history = [Turn("user", "石狮去年在闽执法平台上录了多少执法案件？"), Turn("assistant", "录入行政执法案件16180起")]
     result = pipeline.ask("鲤城在这个平台上办了多少案子？哪边多？", history=history)
     assert "16180−12596=3584" in result.answer, result.answer
+
+
+def test_a_whole_from_a_count_and_its_share_and_every_listed_addend(pipeline):
+    assert whole_from_share("自愿撤回行政复议申请共28件，占审结的42.42%。", "件") == "28÷42.42%≈66件"
+    assert whole_from_share("撤回申请共28件，审结率42.42%。") == ""  # a rate of something else
+    result = pipeline.ask("鲤城复议调解后撤回的有28件，占审结的比例是多少？按这个倒推一共审结了多少件？")
+    assert "28÷42.42%≈66件" in result.answer and MARK.search(result.answer), result.answer
+    result = pipeline.ask("石狮市里、镇里、村里加起来一共有多少个能免费问法律的服务点位？")
+    assert "1+9+128=138个" in result.answer, result.answer
+    # A share that comes out whole is written without a decimal (13÷52≈25%, not 25.0%).
+    result = pipeline.ask("德化模拟审批提了申请的项目里，转成正式审批的占多大比例")
+    assert "13÷52≈25%" in result.answer, result.answer

@@ -37,6 +37,7 @@ from rag.answer.numbers import (
     same_unit,
     share_of,
     total,
+    whole_from_share,
     word_groups,
     worked,
 )
@@ -247,9 +248,23 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
     if len(parts) == 1 and intent.previous_year and (found := _earlier_from_change(question, intent, parts[0], book)):
         return found
     if len(parts) == 1 and (intent.diff or intent.sum):
-        return _within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
+        return (_within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
+                or _whole_of_share(question, intent, parts[0], book))
     if len(parts) == 1 and SHARE_ASKED.search(question):
         return _share_within_sentence(intent, parts[0], book)
+    return ""
+
+
+def _whole_of_share(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+    """"一共审结了多少件" when the report gives one count and its share of that whole ("撤回28件，占审结
+    的42.42%" → 28÷42.42%≈66件)."""
+    if not intent.sum:
+        return ""
+    unit = asked_unit(question)
+    for s in select_sentences(part.evidence.sentences, intent):
+        working = whole_from_share(s.text, unit)
+        if working:
+            return f"计算：{working}（数字引自[{book.cite(s.hit, s.text)}]）。"
     return ""
 
 
@@ -286,6 +301,9 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     anchors = anchor_words(part.evidence.terms)
     named_by = word_groups(part.evidence.terms)
     want = len(ops) + 1 if ops else 2
+    listed = _listed(question)
+    if set(ops) == {"+"} and listed > want:
+        ops, want = ["+"] * (listed - 1), listed  # "市里、镇里、村里加起来": three addends
     by_operands = _by_operands(question, intent)
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
@@ -313,7 +331,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         n = book.cite(s.hit, s.text)
         if ops and len(same) >= len(ops) + 1:
             working = worked(same[: len(ops) + 1], ops)  # "加上…再减掉…": the question's own steps
-            if intent.sum and ops[0] == "+" and len(ops) >= 2:
+            if intent.sum and ops[0] == "+" and "−" in ops:
                 working = f"{total(same[:2])}；{working}"  # "一共多少，还剩几件": the total asked too
         elif intent.sum:
             if not addable(same):
@@ -323,6 +341,15 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             working = difference(same[0], same[1])
         return f"计算：{working}（数字引自[{n}]）。"
     return ""
+
+
+#: Things a question lists before adding them up: "市里、镇里、村里加起来".
+_LISTED = re.compile(r"[^，,。？?]*?((?:[^、，,。？?]{1,8}、)+[^、，,。？?]{1,8}?)(?:加起来|加在一起|合起来|一共|总共|合计)")
+
+
+def _listed(question: str) -> int:
+    m = _LISTED.search(question)
+    return m.group(1).count("、") + 1 if m else 0
 
 
 def _across_sentences(question: str, intent: Intent, part: Part, book: CitationBook) -> str:

@@ -352,7 +352,25 @@ SHARE_ASKED = re.compile(PART_OF.pattern + r"|比例|比重|百分之多少")
 def share_of(part: Figure, whole: Figure) -> str:
     """"106÷136≈77.9%": a part's share of its whole, in per cent to one decimal."""
     (vp, vw), _ = _values([part, whole])
-    return f"{_fmt(vp)}÷{_fmt(vw)}≈{vp / vw * 100:.1f}%"
+    return f"{_fmt(vp)}÷{_fmt(vw)}≈{_fmt(round(vp / vw * 100, 1))}%"
+
+
+#: "28件，占审结的42.42%": a count stated with its share of a whole the report does not give.
+_SHARE_OF = re.compile(r"[，,]?\s*占([^，。；;%％]{0,10}?)的?(\d+(?:\.\d+)?)\s*[%％]")
+
+
+def whole_from_share(sentence: str, unit: str = "") -> str:
+    """"28÷42.42%≈66件": the whole a stated count is the given share of (of the unit asked, if any)."""
+    for m in _SHARE_OF.finditer(sentence):
+        before = [f for f in figures(sentence[: m.start()]) if f.kind not in ("share", "points")]
+        if not before or float(m.group(2)) <= 0:
+            continue
+        f = before[-1]
+        if unit and f.unit.lstrip("余") != unit:
+            continue
+        whole = f.magnitude / (float(m.group(2)) / 100)
+        return f"{f.shown()}÷{m.group(2)}%≈{whole:.0f}{f.unit.lstrip('余')}"
+    return ""
 
 
 def addable(figs: list[Figure]) -> bool:
