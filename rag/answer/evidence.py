@@ -101,7 +101,7 @@ def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
     # A quoted name ("“景区枫桥”是哪个地方的经验") is asked as a whole: a sentence with only 枫桥 is another.
     out += [q for q in _QUOTED.findall(text) if 2 <= len(q) <= 16 and q not in out]
     # A citizen's phrase the segmenter split (讲法律 → 讲 法律) is a word of the question as written.
-    out += [w for w in lexicon.everyday_phrases() if w in text and w not in out]
+    out += [w for w in lexicon.phrases_in(text) if w not in out]
     return tuple(out)
 
 

@@ -334,8 +334,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             if intent.sum and ops[0] == "+" and "−" in ops:
                 working = f"{total(same[:2])}；{working}"  # "一共多少，还剩几件": the total asked too
         elif intent.sum:
-            if not addable(same):
-                continue
+            if not addable(same) or (len(named) != want and len({f.unit.lstrip("余") for f in same}) > 1):
+                continue  # "42个单位194项责任": figures of one sentence the question does not name are not addends
             working = total(same)
         else:
             working = difference(same[0], same[1])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import json
+import re
 from importlib import resources
 
 #: jieba's idf for words it has never seen (its own median is about 11.7); rare words weigh most.
@@ -72,6 +73,26 @@ def everyday_phrases() -> tuple[str, ...]:
     """The citizens' words of three characters or more (讲法律, 告政府, 讨工资), longest first: the word
     segmenter splits them ("讲" "法律"), so a question is searched for them as written."""
     return tuple(sorted((w for w in _groups("everyday_words.txt") if len(w) >= 3), key=lambda w: (-len(w), w)))
+
+
+@functools.cache
+def _gapped(phrase: str) -> re.Pattern[str] | None:
+    """The phrase's words in order with a few characters between them: 免费打官司 in 免费帮人打官司."""
+    from rag.retrieval.tokenize import _jieba
+
+    words = [w for w in _jieba().lcut(phrase) if w.strip()]
+    if len(words) < 2:
+        return None
+    return re.compile(r"[^，,。？?！!；;]{0,3}".join(re.escape(w) for w in words))
+
+
+def phrases_in(text: str) -> list[str]:
+    """The citizens' phrases a question uses, as written or with a few words put in between."""
+    out = []
+    for w in everyday_phrases():
+        if w in text or ((pattern := _gapped(w)) is not None and pattern.search(text)):
+            out.append(w)
+    return out
 
 
 @functools.cache
