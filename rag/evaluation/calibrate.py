@@ -219,7 +219,10 @@ def reliability(probs: list[float], outcomes: list[int], bins: int = 10) -> list
     return rows
 
 
-def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = None, c: float = 0.5) -> dict[str, Any]:
+def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = None, c: float = 0.5,
+              refit_ranker: bool = True) -> dict[str, Any]:
+    """``refit_ranker=False`` keeps the current sentence ranker (its ranking decides which sentence is
+    quoted, so a refit moves answers as well as the gate) and refits only the gate."""
     from rag.pipeline import Pipeline
 
     items = [(g, [Turn(role, content) for role, content in g.history])  # type: ignore[arg-type]
@@ -230,12 +233,17 @@ def calibrate(settings: Settings, gold_paths: list[Path], out: Path | None = Non
     open_gate = settings.model_copy(update={"refusal_threshold": 0.0})
     pipe = Pipeline(open_gate)
     pipe.ingest()
-    first = _observe(pipe, items, "ranking")
-    xs, ys = _sentence_rows(first)
-    sentence = _fit(xs, ys, SENTENCE_FEATURES, c)
     model = pipe.answer_model
-    model.sentence = sentence  # the finder holds this object: the second pass ranks with it
+    if refit_ranker:
+        first = _observe(pipe, items, "ranking")
+        xs, ys = _sentence_rows(first)
+        sentence = _fit(xs, ys, SENTENCE_FEATURES, c)
+        model.sentence = sentence  # the finder holds this object: the second pass ranks with it
+    else:
+        sentence = model.sentence
     second = _observe(pipe, items, "gate")
+    if not refit_ranker:
+        xs, ys = _sentence_rows(second)
     gx, gy, owners = _gate_rows(second)
     gate = _fit(gx, gy, GATE_FEATURES, c)
     probs = _question_probs(second, gate)

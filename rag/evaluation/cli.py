@@ -35,6 +35,8 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    help="fit the answer model on the dev split(s) of --gold (comma-separated files) and write it")
     p.add_argument("--tune-retrieval", action="store_true",
                    help="grid-search the fusion weights on the dev split(s) of --gold by hit@5 and print them")
+    p.add_argument("--gate-only", action="store_true",
+                   help="with --calibrate: keep the current sentence ranker, refit only the answerability gate")
     p.add_argument("--model-out", help="where --calibrate writes the model (default: the shipped answer_model.json)")
     p.add_argument("--overlap", action="store_true",
                    help="only print the gold set's question/evidence lexical overlap (see rag gold-stats)")
@@ -136,7 +138,8 @@ def run_eval_command(args, settings: Settings) -> int:
         from rag.evaluation.calibrate import calibrate
 
         paths = [Path(p) for p in args.gold.split(",")]
-        result = calibrate(settings, paths, Path(args.model_out) if args.model_out else None)
+        result = calibrate(settings, paths, Path(args.model_out) if args.model_out else None,
+                           refit_ranker=not args.gate_only)
         print(json.dumps(result, indent=1, ensure_ascii=False))
         return 0
     gold = load_gold(gold_path, args.split)
