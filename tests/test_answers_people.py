@@ -193,3 +193,17 @@ def test_a_follow_up_whose_answer_was_already_said_quotes_it_again(pipeline):
                Turn("assistant", "全县行政诉讼案件25件，败诉仅1件，行政机关负责人出庭率100%。[1]")]
     assert "败诉仅1件" in pipeline.ask("输了几件？", history=history).answer
 
+
+
+def test_a_chain_of_follow_ups_keeps_its_topic_and_same_area_points_back(pipeline):
+    # "那安溪呢" after "输了几件？" (itself read as 德化县输了几件？) is still about 被告 (行政诉讼).
+    history = [Turn("user", "德化县政府去年被告了几次"),
+               Turn("assistant", "全县行政诉讼案件25件，败诉仅1件。[1]"),
+               Turn("user", "输了几件？"),
+               Turn("assistant", "全县行政诉讼案件25件，败诉仅1件。[1]")]
+    result = pipeline.ask("那安溪呢", history=history)
+    assert not result.refused and "一审败诉10件" in result.answer, result.answer
+    # "同一块" points at the last question's topic (安全生产) for the new place.
+    history = [Turn("user", "虎邱镇2024年查安全生产查了多少家，罚了几起？"),
+               Turn("assistant", "检查各重点场所131家次，共行政处罚立案51起[1]")]
+    assert "立案处罚38起" in pipeline.ask("那鲤城区同一块立了几个案", history=history).answer

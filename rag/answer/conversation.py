@@ -33,7 +33,8 @@ _DEICTIC = frozenset({"那边", "这边", "那里", "这里", "那儿", "这儿"
                       "情况", "方面", "怎么样", "怎样", "如何", "咋样"})
 #: Words that point back at the last answer's figure or thing, or at the whole of the new place: "鲤城区这个
 #: 数是多少？", "安溪全县呢？" ask the last question again; "鲤城有没有类似的牌子？" keeps its topic.
-_POINTING = re.compile(r"这个数字?|这一?数字?|这个比例|这个指标|这项|全[县市区镇乡]|(?:类似|同样|一样|这样)的?")
+_POINTING = re.compile(r"这个数字?|这一?数字?|这个比例|这个指标|这项|全[县市区镇乡]|(?:类似|同样|一样|这样)的?|"
+                       r"(?:同一|这一?)(?:块|方面|领域|项)")
 #: The follow-up sets the places talked about side by side: "哪边多？", "这两个差了多少？", "比它高还是低？".
 _ACROSS = re.compile(r"哪边|哪个[多少高低大小]|谁[多少高低大小]|两边|两地|两个|这两|二者|两者|比[它他她]|"
                      r"[高低多少大小]还是[高低多少大小]|加起来|合计|差了?多少|差距|相差|相比")
@@ -55,21 +56,24 @@ def resolve_follow_up(question: str, history: list[Turn], resolver: ScopeResolve
     users = [_strip(t.content) for t in history if t.role == "user" and t.content.strip()]
     if not users or resolver is None:
         return Resolved(question, question, True)
-    previous = users[0]
-    seen = resolver.places_in(previous)
+    previous = Resolved(users[0], users[0], True)
+    seen = resolver.places_in(previous.standalone)
     for q in users[1:]:
-        previous = _resolve_one(q, previous, resolver, seen).standalone
-        seen += [p for p in resolver.places_in(previous) if p not in seen]
+        previous = _resolve_one(q, previous, resolver, seen)
+        seen += [p for p in resolver.places_in(previous.standalone) if p not in seen]
     return _resolve_one(question, previous, resolver, seen)
 
 
-def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: list[str] | None = None) -> Resolved:
+def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: list[str] | None = None) -> Resolved:
+    """``last``: the previous turn resolved; its search text holds the topic of a chain of follow-ups
+    ("被告了几次" → "输了几件？" → "那安溪呢": 安溪's question is still about 被告)."""
+    previous = last.standalone
     places = resolver.places_in(question)
     prev_places = resolver.places_in(previous)
     years = _YEAR.findall(question)
     pointing = bool(_POINTING.search(question))
     terms = [t for t in question_terms(_POINTING.sub(" ", question), places) if t not in _DEICTIC]
-    topic = " ".join(question_terms(previous, prev_places))
+    topic = " ".join(question_terms(last.search, prev_places))
     together = [p for p in [*(seen or prev_places), *places] if p]
     together = [p for i, p in enumerate(together) if p not in together[:i]]
     if _ACROSS.search(question) and len(together) >= 2 and prev_places:
@@ -83,7 +87,7 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: li
         return Resolved(standalone, f"{standalone} {topic}", False)
     if places and (rest := _after_place_switch(question, places)):
         # "那鲤城区呢？里面真正罚了的有多少？": the last question about the new place, then its own ask.
-        switched = _resolve_one(question[: len(question) - len(rest)], previous, resolver).standalone
+        switched = _resolve_one(question[: len(question) - len(rest)], last, resolver).standalone
         switched = f"{switched.rstrip('？?。')}，{rest}"
         return Resolved(switched, f"{switched} {topic}", False)
     if places and not terms:
@@ -103,7 +107,9 @@ def _resolve_one(question: str, previous: str, resolver: ScopeResolver, seen: li
             old, new_years = resolver.years_of(prev_places[0]), resolver.years_of(places[0])
             if asked in old and new_years and asked not in new_years and len(new_years) == 1:
                 rewritten = rewritten.replace(m.group(0), f"{next(iter(new_years))}年", 1)
-        return Resolved(rewritten, rewritten, True)
+        # The chain's topic words the rewritten question lost ("安溪输了几件？" is about 被告) still search.
+        lost = [t for t in question_terms(last.search, prev_places) if t not in rewritten]
+        return Resolved(rewritten, f"{rewritten} {' '.join(lost)}".strip(), True)
     if years and not places and not terms:
         # Only a year: the same question about another year.
         year = years[0]
