@@ -30,7 +30,7 @@ _ALL_PLACES = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|�
 _YEAR = re.compile(r"20\d{2}\s*年度?")
 #: Words that point at a place rather than ask about anything: "那德化那边呢", "那下面的虎邱镇有几个".
 _DEICTIC = frozenset({"那边", "这边", "那里", "这里", "那儿", "这儿", "下面", "上面", "底下", "里面", "当地", "本地",
-                      "情况", "方面", "怎么样", "怎样", "如何", "咋样"})
+                      "情况", "方面", "怎么样", "怎样", "如何", "咋样", "换成", "换到", "换个", "看看", "看下", "看一下"})
 #: Words that point back at the last answer's figure or thing, or at the whole of the new place: "鲤城区这个
 #: 数是多少？", "安溪全县呢？" ask the last question again; "鲤城有没有类似的牌子？" keeps its topic.
 _POINTING = re.compile(r"这个数字?|这一?数字?|这个比例|这个指标|这项|全[县市区镇乡]|(?:类似|同样|一样|这样)的?|"

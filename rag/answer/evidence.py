@@ -235,9 +235,10 @@ class EvidenceFinder:
         vecs = self.vectors.get([c.text for c in cands])
         sims = vecs @ q_vec
         best_sem = float(sims.max())
+        best_lex = max(c.coverage for c in cands)
         for c, sim in zip(cands, sims, strict=True):
             c.sem = float(sim)
-            c.score = self.model.sentence.logit(self.sentence_features(c, best_sem))
+            c.score = self.model.sentence.logit(self.sentence_features(c, best_sem, best_lex))
         # A follow-up is never answered by repeating what the last answer said in full; such a sentence
         # stays a candidate (the gate still reads it) but is not quoted first.
         cands.sort(key=lambda c: (c.told >= 1.0, -c.score))
@@ -262,10 +263,13 @@ class EvidenceFinder:
                    and (self.vocabulary(t) or lexicon.report_word(t))) / total
 
     @staticmethod
-    def sentence_features(c: SentenceHit, best_sem: float) -> dict[str, float]:
+    def sentence_features(c: SentenceHit, best_sem: float, best_lex: float = 1.0) -> dict[str, float]:
+        """``best_sem``/``best_lex``: the best candidate's similarity and word coverage. Relative to them,
+        a word that only some candidates hold (生成 among sentences that all say 电子证照) counts."""
         text = c.text
         return {
-            "sem": c.sem, "sem_rel": c.sem - best_sem, "lex": c.coverage, "typed": c.typed,
+            "sem": c.sem, "sem_rel": c.sem - best_sem, "lex": c.coverage, "lex_rel": c.coverage - best_lex,
+            "typed": c.typed,
             "prior": 1.0 / (1 + c.rank), "dense": c.hit.dense or 0.0,
             "heading": 1.0 if _HEADING_ONLY.match(text) and len(text) < 30 else 0.0,
             "short": 1.0 if len(text) < 20 else 0.0,

@@ -71,8 +71,9 @@ def _sentence_rows(observed: list[Observed]) -> tuple[np.ndarray, np.ndarray]:
             if not ranked or part.evidence.kind != "sentences" and part.evidence.ranked is None:
                 continue
             best = max(s.sem for s in ranked)
+            best_lex = max(s.coverage for s in ranked)
             for s in ranked:
-                f = EvidenceFinder.sentence_features(s, best)
+                f = EvidenceFinder.sentence_features(s, best, best_lex)
                 xs.append([f[n] for n in SENTENCE_FEATURES])
                 ys.append(1 if s.hit.chunk.doc_id in ob.item.docs and _holds_evidence(s.text, ob.item.evidence) else 0)
     return np.asarray(xs, dtype=float), np.asarray(ys)
