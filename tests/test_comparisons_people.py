@@ -265,3 +265,17 @@ def test_a_whole_from_a_count_and_its_share_and_every_listed_addend(pipeline):
     # A share that comes out whole is written without a decimal (13÷52≈25%, not 25.0%).
     result = pipeline.ask("德化模拟审批提了申请的项目里，转成正式审批的占多大比例")
     assert "13÷52≈25%" in result.answer, result.answer
+
+
+def test_a_rate_worked_out_beside_another_rate_and_a_plain_last_year(pipeline):
+    # 出庭率100% in the same sentence is another rate: 输的比例 is worked out from 25件 and 败诉仅1件.
+    result = pipeline.ask("德化去年被人告的那些行政官司，政府输了几件？输的比例算下来是百分之几")
+    assert "1÷25≈4%" in result.answer, result.answer
+    # 去年 alone is the reporting year, not a change from the year before: the difference is worked out.
+    result = pipeline.ask("虎邱镇去年在执法系统上录的案子里，检查的比罚款处罚的多出几起？")
+    assert "92−49=43起" in result.answer, result.answer
+    assert not read_intent("石狮去年发了多少条政策解读").previous_year
+    assert read_intent("比去年多了多少").previous_year and read_intent("上一年呢").previous_year
+    # The year before's value is as precise as the figure it is worked back from.
+    result = pipeline.ask("德化每万人发明专利拥有量21.77件，比上年涨了6.65%，那上年大概是多少件")
+    assert "≈20.41件" in result.answer, result.answer

@@ -36,6 +36,7 @@ from rag.answer.numbers import (
     operators,
     same_unit,
     share_of,
+    states_share,
     total,
     whole_from_share,
     word_groups,
@@ -275,8 +276,8 @@ def _share_within_sentence(intent: Intent, part: Part, book: CitationBook) -> st
     named_by = word_groups(part.evidence.terms)
     for s in select_sentences(part.evidence.sentences, intent):
         figs = figures(s.text)
-        if any(f.kind == "share" for f in figs):
-            return ""
+        if states_share(s.text, named_by):
+            return ""  # the sentence states the share asked (a 出庭率100% beside 败诉仅1件 is another one)
         named = named_figures(s.text, named_by)
         if not named:
             continue
@@ -444,10 +445,12 @@ def _earlier_from_change(question: str, intent: Intent, part: Part, book: Citati
         unit = f.unit.lstrip("余")
         sign = "−" if down else "+"
         n = book.cite(s.hit, s.text)
-        work = f"{f.shown()}÷(1{sign}{m.group(2)}%)≈{earlier:.0f}{unit}"
+        # As precise as the figure itself: 21.77件 a year before 6.65% growth was ≈20.41, not ≈20.
+        places = len(f.shown().partition(".")[2])
+        work = f"{f.shown()}÷(1{sign}{m.group(2)}%)≈{earlier:.{places}f}{unit}"
         if intent.diff:
             gap = abs(earlier - f.value)
-            work += f"，{'少' if down else '多'}了约{gap:.0f}{unit}"
+            work += f"，{'少' if down else '多'}了约{gap:.{places}f}{unit}"
         return f"计算：上一年约为{work}（数字引自[{n}]，由报告所给的变化率推算）。"
     return ""
 

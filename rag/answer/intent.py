@@ -50,7 +50,9 @@ _WHICH = r"(谁|哪个|哪一个|哪家|哪里|哪儿|哪边)[^，。？?]{0,12}
 _RANK = re.compile(_WHICH + r"(更|多|少|高|低|快|慢|大|小|强|弱)")
 #: The direction of such a comparison: "安溪、德化、鲤城谁输得少" asks who has fewer (not 多少).
 _RANK_LESS = re.compile(_WHICH + r"((?<!多)少|低|慢|小|弱|短)")
-_PREVIOUS_YEAR = re.compile(r"上一年|前一年|去年|上年|比往年")
+#: The year before as a comparison ("比去年多了多少", "上一年呢"); a plain 去年 ("石狮去年发了多少") is the
+#: reporting year as a citizen says it.
+_PREVIOUS_YEAR = re.compile(r"上一年|前一年|上年|往年|(?:比|较|跟|和|与|相比|对比|同比)[^，。？?]{0,3}去年|去年[^，。？?]{0,6}(?:相比|比)")
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,16 @@ def kind_fit(question: str, kind: str, sentence: str) -> float:
 _CLAUSE = re.compile(r"[，,；;、。：:（）()]")
 
 
+def states_share(sentence: str, groups: list[list[str]]) -> bool:
+    """Whether the sentence states the share a question asks for: a percentage in a clause holding a word
+    of the question that the sentence's other clauses do not ("败诉率1.37%" for 输的比例; not
+    "负责人出庭率100%" beside "行政诉讼案件25件，败诉仅1件", whose 行政 is in every clause)."""
+    clauses = [c for c in _CLAUSE.split(sentence) if c]
+    rated = [c for c in clauses if any(f.kind == "share" for f in figures(c))]
+    rest = " ".join(c for c in clauses if c not in rated)
+    return any(w in c and w not in rest for c in rated for words in groups for w in words)
+
+
 def named_figures(sentence: str, groups: list[list[str]], kind: str = "") -> list[Figure]:
     """The figures the question names by its words: each clause holding one figure describes it
     ("52宗提出申请", "13宗已转入正式审批"), so the question's "申请" and "正式审批" pick 52 and 13 out of
@@ -268,7 +278,9 @@ def word_groups(terms: list[str]) -> list[list[str]]:
     """Each telling word with the reports' words for it (转过来, 结转…), for ``named_figures``."""
     from rag.answer.lexicon import synonyms
 
-    return [[t, *sorted(synonyms(t))] for t in telling_words(terms)]
+    groups = [[t, *sorted(synonyms(t))] for t in telling_words(terms)]
+    # A single character names a figure only through the reports' word for it (输 → 败诉仅1件).
+    return groups + [sorted(syn) for t in terms if len(t) == 1 and (syn := synonyms(t))]
 
 
 def anchor_words(terms: list[str]) -> list[str]:
