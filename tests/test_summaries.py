@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from rag.answer.intent import read_intent
 from rag.answer.outline import point_text
 from rag.answer.parts import PLANS, PROBLEMS, WORK, asked_part, heading_parts
 
@@ -107,3 +108,12 @@ def test_asking_for_the_measures_taken_gets_the_sections_points(pipeline):
     result = pipeline.ask("德化政府出规范性文件之前是怎么审核把关的")
     for key in ("强化审查靠前服务", "起草单位初审", "提前介入审查"):
         assert key in result.answer, result.answer
+
+
+def test_an_in_sentence_list_answers_which_kinds_and_problems_dealt_with_are_not_shortcomings(pipeline):
+    # "集中整治了哪几类问题" asks about work done, listed in one sentence (甲、乙、丙), not the 存在问题 part.
+    result = pipeline.ask("德化在打盗版山寨、乱申请专利商标这些事上，集中整治了哪几类问题？")
+    assert all(w in result.answer for w in ("侵权假冒", "非正常专利申请", "商标恶意申请")), result.answer
+    assert asked_part("德化集中整治了哪几类问题")[0] is None and asked_part("德化还有哪些问题")[0] == "problems"
+    # "十几条办法" describes the measures; it does not ask how many.
+    assert not read_intent("石狮帮私营老板的那十几条办法，大体分哪几块？").number

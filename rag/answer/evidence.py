@@ -171,7 +171,14 @@ def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "
         return 1.0 if not kind or any(w in sentence for w in (kind, *lexicon.synonyms(kind))) else 0.0
     if _ASKS_WHEN.search(question):
         return 1.0 if _DATED.search(sentence) else -1.0
+    if intent.list and not intent.summary:
+        # "分哪几块", "整治了哪几类问题": a sentence listing several things (甲、乙、丙) holds such an answer.
+        return 1.0 if _ENUMERATION.search(sentence) else 0.5
     return 1.0
+
+
+#: Three or more items in a row: "靠前服务、包容监管、审慎执法、强化监督".
+_ENUMERATION = re.compile(r"[^、，。；]{2,16}、[^、，。；]{2,16}、[^、，。；]{2,16}")
 
 
 def told_share(sentence: str, told: str) -> float:

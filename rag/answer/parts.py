@@ -40,10 +40,16 @@ _ASKS = (
 )
 
 
+#: Problems dealt with in the work done ("集中整治了哪几类问题", "解决了多少问题") are not shortcomings.
+_ACTED_ON = re.compile(r"(整治|解决|查处|化解|纠正|整改|排查|处理|治理|打击)[^，。？?]{0,8}问题")
+
+
 def asked_part(question: str) -> tuple[str | None, list[str]]:
     """The part a question asks about and the words that said so (they are not its topic)."""
     for part, pattern in _ASKS:
         found = pattern.findall(question)
+        if part == PROBLEMS and set(found) == {"问题"} and _ACTED_ON.search(question):
+            continue
         if found:
             return part, found
     return None, []
