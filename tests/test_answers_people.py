@@ -207,3 +207,13 @@ def test_a_chain_of_follow_ups_keeps_its_topic_and_same_area_points_back(pipelin
     history = [Turn("user", "虎邱镇2024年查安全生产查了多少家，罚了几起？"),
                Turn("assistant", "检查各重点场所131家次，共行政处罚立案51起[1]")]
     assert "立案处罚38起" in pipeline.ask("那鲤城区同一块立了几个案", history=history).answer
+
+
+def test_a_citizens_phrase_whose_report_word_is_missing_is_a_near_miss(pipeline):
+    # 免费打官司 is the reports' 法律援助: 德化 gives its count, 石狮 does not (its nearest figures count
+    # something else), so 石狮 is refused rather than answered with a 调解 or 执法 figure.
+    assert "1332件" in pipeline.ask("德化2024年免费帮人打官司一共办了多少件").answer
+    assert pipeline.ask("石狮去年给请不起律师的人免费打官司，一共办了几件？").refused
+    # 官司 is also the reports' 案件/纠纷: a court's caseload is found, not refused.
+    result = pipeline.ask("德化法院一年收了多少起专利商标这类侵权官司")
+    assert not result.refused and "1179件" in result.answer, result.answer

@@ -266,8 +266,15 @@ class EvidenceFinder:
         if not total or self.vocabulary is None:
             return 0.0
         return sum(w for t, w in weights.items()
-                   if term_hit(t, context, self.use_synonyms) < 0.5
-                   and (self.vocabulary(t) or lexicon.report_word(t))) / total
+                   if term_hit(t, context, self.use_synonyms) < 0.5 and self._known(t)) / total
+
+    def _known(self, term: str) -> bool:
+        """A report's word, or a citizen's word whose report words the reports use (免费打官司 → 法律援助):
+        its absence here says the evidence is about something else."""
+        vocabulary = self.vocabulary
+        assert vocabulary is not None
+        return bool(vocabulary(term) or lexicon.report_word(term)
+                    or any(len(w) > 1 and vocabulary(w) for w in lexicon.everyday(term)))
 
     @staticmethod
     def sentence_features(c: SentenceHit, best_sem: float, best_lex: float = 1.0) -> dict[str, float]:
