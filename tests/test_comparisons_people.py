@@ -279,3 +279,9 @@ def test_a_rate_worked_out_beside_another_rate_and_a_plain_last_year(pipeline):
     # The year before's value is as precise as the figure it is worked back from.
     result = pipeline.ask("德化每万人发明专利拥有量21.77件，比上年涨了6.65%，那上年大概是多少件")
     assert "≈20.41件" in result.answer, result.answer
+
+
+def test_about_before_the_scale_is_part_of_the_figure():
+    # "580多万元" is money (so it answers 少掏了多少钱), not a bare 580.
+    [f] = figures("为当事人减轻经济负担580多万元。")
+    assert (f.text, f.kind) == ("580多万元", "money")
