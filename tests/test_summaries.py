@@ -117,3 +117,6 @@ def test_an_in_sentence_list_answers_which_kinds_and_problems_dealt_with_are_not
     assert asked_part("德化集中整治了哪几类问题")[0] is None and asked_part("德化还有哪些问题")[0] == "problems"
     # "十几条办法" describes the measures; it does not ask how many.
     assert not read_intent("石狮帮私营老板的那十几条办法，大体分哪几块？").number
+    # "搞了哪些新招", "主要搞了哪些名堂": the measures of a part, answered by its points.
+    assert read_intent("德化为了让老百姓办事少跑腿，2024年都搞了哪些新招？").summary
+    assert read_intent("德化去年在办事方便老百姓上主要搞了哪些名堂？").summary
