@@ -141,6 +141,11 @@ def test_a_chinese_question_with_an_acronym_is_judged_as_chinese():
     assert foreign_share(term_weights(question_terms(q, ["德化县"])), q) == 0.0
     q = "What did Shishi do about legal aid?"
     assert foreign_share(term_weights(question_terms(q, [])), q) == 1.0
+    # A loanword or brand in a Chinese question ("i 石狮" App) does not make it an English one.
+    q = "石狮的“i 石狮”App里现在有多少个在线功能？"
+    assert foreign_share(term_weights(question_terms(q, ["石狮"])), q) == 0.0
+    q = "How many legal aid cases did 德化 handle in 2024?"
+    assert foreign_share(term_weights(question_terms(q, ["德化"])), q) > 0.5
 
 
 def test_a_figure_of_another_kind_does_not_answer_a_money_question(pipeline):

@@ -107,7 +107,10 @@ def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
 
 def foreign_share(weights: dict[str, float], question: str) -> float:
     """Share of the question's term weight in another script (English words). Upper-case acronyms (GDP,
-    AI) are part of Chinese usage: 德化县去年GDP是多少 is a Chinese question."""
+    AI) are part of Chinese usage: 德化县去年GDP是多少 is a Chinese question, and so is any question with
+    more Chinese characters than Latin letters."""
+    if len(CJK_RE.findall(question)) >= len(_LATIN.findall(question)):
+        return 0.0  # a Chinese question using a loanword or a brand (「i 石狮」App 里有多少功能)
     acronyms = {a.lower() for a in _ACRONYM.findall(question)}
     total = sum(weights.values()) or 1.0
     return sum(w for t, w in weights.items()
