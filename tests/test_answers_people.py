@@ -222,3 +222,12 @@ def test_a_citizens_phrase_whose_report_word_is_missing_is_a_near_miss(pipeline)
     # 官司 is also the reports' 案件/纠纷: a court's caseload is found, not refused.
     result = pipeline.ask("德化法院一年收了多少起专利商标这类侵权官司")
     assert not result.refused and "1179件" in result.answer, result.answer
+
+
+def test_a_measure_word_glued_to_the_next_word_is_not_part_of_it(pipeline):
+    from rag.answer.evidence import question_terms
+
+    # jieba reads "多少起纠纷" as 多少 | 起纠纷: the word asked about is 纠纷 (and 调委会 is 调解委员会).
+    assert "纠纷" in question_terms("虎邱镇调委会2024年一共调了多少起纠纷？", ["虎邱镇"])
+    result = pipeline.ask("虎邱镇调委会2024年一共调了多少起纠纷？")
+    assert not result.refused and "136宗" in result.answer, result.answer

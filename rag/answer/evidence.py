@@ -40,6 +40,8 @@ _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各�
 _YEARS = re.compile(r"(20\d{2})\s*年")
 #: A word made a quantity by its last character (生成量, 调用数, 办结率): the rest names what is measured.
 _MEASURE_SUFFIX = re.compile(r"..[量数率额]$")
+#: Measure words the segmenter glues to the next word ("起纠纷", "件案子").
+_MEASURE_LEAD = frozenset("起件个名次项宗家户条份位批场篇")
 _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]+)[”\"」』’]")
 
 
@@ -94,6 +96,8 @@ def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
             text = text.replace(d, " ")
     out = []
     for t in tokenize(text, search_mode=False):
+        if len(t) >= 3 and t[0] in _MEASURE_LEAD and t[1:] in lexicon.idf_table():
+            t = t[1:]  # "多少起纠纷" segmented as 多少 | 起纠纷: the word asked about is 纠纷
         # A number of three digits or more names something (148品牌, 12345热线); a smaller one is a count.
         if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or (t.isdigit() and len(t) < 3):
             continue
