@@ -34,6 +34,8 @@ _ASKED_BODY = re.compile(r"哪[家个所一]?(律师事务所|律所|公司|企�
 _YEAR_TOKEN = re.compile(r"^(20\d{2})(年|年度)?$")
 _HEADING_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．是]")
 _LATIN = re.compile(r"[A-Za-z]")
+#: A word of English (four letters or more): "legal", "cases"; not "App", "i", "AI".
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
                  "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "多了", "少了", "最", "更", "比"}
@@ -111,10 +113,10 @@ def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
 
 def foreign_share(weights: dict[str, float], question: str) -> float:
     """Share of the question's term weight in another script (English words). Upper-case acronyms (GDP,
-    AI) are part of Chinese usage: 德化县去年GDP是多少 is a Chinese question, and so is any question with
-    more Chinese characters than Latin letters."""
-    if len(CJK_RE.findall(question)) >= len(_LATIN.findall(question)):
-        return 0.0  # a Chinese question using a loanword or a brand (「i 石狮」App 里有多少功能)
+    AI) are part of Chinese usage: 德化县去年GDP是多少 is a Chinese question, and so is one whose only Latin
+    words are short loanwords or brands (App, i石狮); "鲤城区 legal aid 案件数量" is not."""
+    if not _ENGLISH_WORD.search(question):
+        return 0.0  # a Chinese question using a short loanword or brand (「i 石狮」App 里有多少功能)
     acronyms = {a.lower() for a in _ACRONYM.findall(question)}
     total = sum(weights.values()) or 1.0
     return sum(w for t, w in weights.items()
