@@ -240,6 +240,9 @@ def test_a_change_rate_of_another_figure_is_not_used(pipeline):
 
 def test_a_share_asked_in_everyday_words_and_a_total_with_what_is_left(pipeline):
     assert "106÷136≈77.9%" in pipeline.ask("虎邱镇调解的纠纷里邻居之间的矛盾占比多少").answer
+    # Asked with the total: the part's share of it, never the total plus its part (136+106).
+    answer = pipeline.ask("虎邱镇调委会去年一共调了多少起纠纷？邻里矛盾占几成？").answer
+    assert "106÷136≈77.9%" in answer and "136+106" not in answer, answer
     answer = pipeline.ask("安溪23年行政复议 新收的加上上年转过来的 一共多少 还剩几件没办完").answer
     assert "269+18=287件" in answer and "269+18−240=47件" in answer
 

@@ -20,6 +20,7 @@ from rag.answer.evidence import SentenceHit, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import (
+    PART_OF,
     RATE,
     SHARE_ASKED,
     Figure,
@@ -248,6 +249,10 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
         return ""
     if len(parts) == 1 and intent.previous_year and (found := _earlier_from_change(question, intent, parts[0], book)):
         return found
+    share = _share_within_sentence(intent, parts[0], book) if len(parts) == 1 and PART_OF.search(question) else ""
+    if share:
+        # "一共调了多少起纠纷？邻里矛盾占几成？": the share of the part in the total, not total + part.
+        return share
     if len(parts) == 1 and (intent.diff or intent.sum):
         return (_within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
                 or _whole_of_share(question, intent, parts[0], book))
