@@ -125,15 +125,15 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None,
     top_p = max(p.evidence.p_answer for p in parts) or 1.0
     sure = [p.evidence.p_answer / top_p for p in parts]
 
+    def best_with_others(i: int, agree: Callable[[SentenceHit], float]) -> float:
+        """The best agreement with another place's current pick, weighted by how sure that place is."""
+        return max((sure[j] * agree(o) for j, o in enumerate(picks) if j != i and o is not None), default=0.0)
+
     def support(i: int, cand: SentenceHit) -> float:
-        return max((sure[j] * _covered(words[id(cand)], words[id(o)]) for j, o in enumerate(picks)
-                    if j != i and o is not None), default=0.0)
+        return best_with_others(i, lambda o: _covered(words[id(cand)], words[id(o)]))
 
     def similar(i: int, cand: SentenceHit) -> float:
-        if not unit:
-            return 0.0
-        return max((sure[j] * float(unit[id(cand)] @ unit[id(o)]) for j, o in enumerate(picks)
-                    if j != i and o is not None), default=0.0)
+        return best_with_others(i, lambda o: float(unit[id(cand)] @ unit[id(o)])) if unit else 0.0
 
     def shape(i: int, cand: SentenceHit) -> float:
         others = [kinds[id(o)] for j, o in enumerate(picks) if j != i and o is not None]

@@ -73,7 +73,8 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
     years = _YEAR.findall(question)
     pointing = bool(_POINTING.search(question))
     terms = [t for t in question_terms(_POINTING.sub(" ", question), places) if t not in _DEICTIC]
-    topic = " ".join(question_terms(last.search, prev_places))
+    topic_terms = question_terms(last.search, prev_places)
+    topic = " ".join(topic_terms)
     together = [p for p in [*(seen or prev_places), *places] if p]
     together = [p for i, p in enumerate(together) if p not in together[:i]]
     if _ACROSS.search(question) and len(together) >= 2 and prev_places:
@@ -108,7 +109,7 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
             if asked in old and new_years and asked not in new_years and len(new_years) == 1:
                 rewritten = rewritten.replace(m.group(0), f"{next(iter(new_years))}年", 1)
         # The chain's topic words the rewritten question lost ("安溪输了几件？" is about 被告) still search.
-        lost = [t for t in question_terms(last.search, prev_places) if t not in rewritten]
+        lost = [t for t in topic_terms if t not in rewritten]
         return Resolved(rewritten, f"{rewritten} {' '.join(lost)}".strip(), True)
     if years and not places and not terms:
         # Only a year: the same question about another year.

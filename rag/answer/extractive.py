@@ -256,8 +256,8 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
     if len(parts) == 1 and (intent.diff or intent.sum):
         return (_within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
                 or _whole_of_share(question, intent, parts[0], book))
-    if len(parts) == 1 and SHARE_ASKED.search(question):
-        return _share_within_sentence(intent, parts[0], book)
+    if len(parts) == 1 and SHARE_ASKED.search(question) and not PART_OF.search(question):
+        return _share_within_sentence(intent, parts[0], book)  # (a part's share was worked out above)
     return ""
 
 
@@ -433,12 +433,13 @@ def _earlier_from_change(question: str, intent: Intent, part: Part, book: Citati
     report's own rate is quoted, and the result is marked as worked out from it."""
     if not intent.number or RATE.search(_CHANGE_RATE.sub("", question)):
         return ""
+    named_by = word_groups(part.evidence.terms)
     for s in select_sentences(part.evidence.sentences, intent):
         m = _CHANGE_RATE.search(s.text)
         if m is None:
             continue
         before = [f for f in figures(s.text[: m.start()]) if f.kind != "share"]
-        named = named_figures(s.text[: m.start()], word_groups(part.evidence.terms))
+        named = named_figures(s.text[: m.start()], named_by)
         if not before or not named or named[0].start != before[-1].start:
             continue  # the rate is about the figure the question names (not 专利拥有量 for 专利授权)
         f = before[-1]
