@@ -209,6 +209,12 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # next year's plans for 法治).
         text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
         specific = _specific(topic, chunks, tops)
+        outside = not path or path[0] not in in_part
+        if specific and (need_match or outside) and not _AREA.search(question) and _narrow(
+                specific, ev.sentences[0].text, [c.text for c in chunks if c.section_path[0] in in_part]):
+            # "下一步想找哪些人进讲师团" (a list of one plan's things) and "红黄蓝预警主要盯哪些毛病" (a subject
+            # outside the shortcomings): the sentence about it answers, not the part's list of points.
+            return None
         match = SURE if not specific or _part_coverage(specific, text) >= 0.5 else min(best[0], SURE - 0.01)
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
@@ -224,6 +230,22 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     features = {**ev.features, "outline_match": min(match, 1.5)}
     return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
                     kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
+
+
+#: A question that calls its subject an area ("依法行政这块有什么计划") wants the part's points on it.
+_AREA = re.compile(r"这块|这一块|这方面|方面|领域")
+#: A subject a part speaks of in at most this many of its paragraphs is a detail of it, not a theme.
+_DETAIL_CHUNKS = 1
+
+
+def _narrow(specific: dict[str, float], best: str, part_texts: list[str]) -> bool:
+    """Whether the question's rare subject is one detail the best sentence states (讲师团 in one plan, 红黄蓝
+    预警 in one piece of work while the question said 毛病), rather than a theme of the part the question
+    names: then that sentence answers, not the part's list of points."""
+    if _part_coverage(specific, best.lower()) < 0.5:
+        return False
+    rarest = max(specific, key=lambda w: (lexicon.idf(w), w))
+    return sum(term_hit(rarest, t.lower()) >= 0.9 for t in part_texts) <= _DETAIL_CHUNKS
 
 
 def _part_coverage(topic: dict[str, float], text: str) -> float:
