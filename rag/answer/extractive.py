@@ -254,21 +254,32 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
         # "一共调了多少起纠纷？邻里矛盾占几成？": the share of the part in the total, not total + part.
         return share
     if len(parts) == 1 and (intent.diff or intent.sum):
-        return (_within_sentence(question, intent, parts[0], book) or _across_sentences(question, intent, parts[0], book)
+        # A sentence holding both things the question names comes first, then one sentence for each; only
+        # then two figures of one sentence that the question's words do not tell apart.
+        return (_within_sentence(question, intent, parts[0], book, named_only=True)
+                or _across_sentences(question, intent, parts[0], book)
+                or _within_sentence(question, intent, parts[0], book)
                 or _whole_of_share(question, intent, parts[0], book))
     if len(parts) == 1 and SHARE_ASKED.search(question) and not PART_OF.search(question):
         return _share_within_sentence(intent, parts[0], book)  # (a part's share was worked out above)
+    if len(parts) == 1 and intent.number:
+        return _whole_of_share(question, intent, parts[0], book, asked=_asking_clause(question))
     return ""
 
 
-def _whole_of_share(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+def _asking_clause(question: str) -> str:
+    """The clause of a question that asks a count ("能倒推一下审结了大约多少件吗")."""
+    return next((c for c in re.split(r"[，,。；;？?！!]", question) if re.search(r"多少|几", c)), "")
+
+
+def _whole_of_share(question: str, intent: Intent, part: Part, book: CitationBook, asked: str | None = None) -> str:
     """"一共审结了多少件" when the report gives one count and its share of that whole ("撤回28件，占审结
-    的42.42%" → 28÷42.42%≈66件)."""
-    if not intent.sum:
+    的42.42%" → 28÷42.42%≈66件); without 一共, when the asking clause names the whole (``asked``)."""
+    if not intent.sum and not asked:
         return ""
     unit = asked_unit(question)
     for s in select_sentences(part.evidence.sentences, intent):
-        working = whole_from_share(s.text, unit)
+        working = whole_from_share(s.text, unit, asked)
         if working:
             return f"计算：{working}（数字引自[{book.cite(s.hit, s.text)}]）。"
     return ""
@@ -286,18 +297,39 @@ def _share_within_sentence(intent: Intent, part: Part, book: CitationBook) -> st
         named = named_figures(s.text, named_by)
         if not named:
             continue
-        same = [f for f in figs if f.kind == named[0].kind and f.unit == named[0].unit]
-        whole = max(same, key=lambda f: f.magnitude)
-        parts_named = [f for f in named if f != whole and f in same]
-        if not parts_named or whole.magnitude <= 0:
+        found = _whole_and_part(s.text, figs, named)
+        if found is None:
             continue
-        share = parts_named[0]
+        whole, share = found
         n = book.cite(s.hit, s.text)
         return f"计算：{share_of(share, whole)}（数字引自[{n}]）。"
     return ""
 
 
-def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+def _whole_and_part(sentence: str, figs: list[Figure], named: list[Figure]) -> tuple[Figure, Figure] | None:
+    """The whole and the part a share is asked of. A total said before "其中" is the whole of the figures
+    after it ("共录入141件，其中行政检查92起，行政处罚49起": 49 of 141, not of 92); else two figures the
+    question names in one unit are part and whole ("52宗提出申请，13宗已转入正式审批", beside 73个项目);
+    else the largest figure of the named one's unit is the whole."""
+    at = sentence.find("其中")
+    if at > 0:
+        before = [f for f in figs if f.start < at and f.kind == named[0].kind]
+        after = [f for f in named if f.start > at and f.kind == named[0].kind]
+        if before and after and before[-1].magnitude > after[0].magnitude:
+            return before[-1], after[0]
+    by_unit: dict[str, list[Figure]] = {}
+    for f in named:
+        by_unit.setdefault(f.unit, []).append(f)
+    pair = next((fs for fs in by_unit.values() if len(fs) >= 2), None)
+    same = pair or [f for f in figs if f.kind == named[0].kind and f.unit == named[0].unit]
+    whole = max(same, key=lambda f: f.magnitude)
+    parts_named = [f for f in named if f != whole and f in same]
+    if not parts_named or whole.magnitude <= 0:
+        return None
+    return whole, parts_named[0]
+
+
+def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBook, named_only: bool = False) -> str:
     """Both (or all) figures in one quoted sentence ("排查1825件，成功调解1821件" → 1825−1821=4件), of the
     unit the question counts in when it names one ("多几起" picks 92起 and 49起 over 131家次), combined
     as the question says when it spells out the steps ("新收的加上结转的，再减掉办结的" → 269+18−240)."""
@@ -330,6 +362,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         # The figures the question names ("劳动纠纷和婚姻家庭纠纷加起来"), in the sentence's order, rather
         # than every figure of the kind (调处纠纷136宗 is their total, not a third addend).
         named = _operand_figures(question, s.text, same[0].kind) if by_operands else []
+        if named_only and len(named) != 2 and len(operands(question)) == 2:
+            continue  # ("个人办件和法人办件哪个多": not the two 33698本 of another sentence)
         if len(named) != 2:
             named = named_figures(s.text, named_by, same[0].kind)[:want]
         if len(named) == want:
@@ -368,16 +402,21 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     if len(phrases) != 2:
         return ""
     sents = part.evidence.sentences[:RUNNERS_UP]
-    picked: list[tuple[SentenceHit, Figure]] = []
     said = [{w for w in tokenize(p) if len(w) > 1 and not w.isdigit()} for p in phrases]
+    # Each operand's candidates: sentences naming one figure by its words, those saying more of them
+    # first ("以市政府名义…规范性文件" is 出台规范性文件12件, not 废止…规范性文件22件), then by rank.
+    ranked: list[list[tuple[int, int, SentenceHit, Figure]]] = []
     for own, other in (said, said[::-1]):
         words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
-        for s in sents:
-            found = named_figures(s.text, word_groups(words))
-            if len(found) == 1 and all(found[0] != f or s is not t for t, f in picked):
-                picked.append((s, found[0]))
-                break
-    if len(picked) != 2 or picked[0][0] is picked[1][0] or not same_unit([f for _, f in picked]):
+        found = [(sum(w in s.text for w in words), -i, s, named[0]) for i, s in enumerate(sents)
+                 if len(named := named_figures(s.text, word_groups(words))) == 1]
+        ranked.append(sorted(found, key=lambda x: x[:2], reverse=True)[:3])
+    pairs = [(a[0] + b[0], a[1] + b[1], a, b) for a in ranked[0] for b in ranked[1] if a[2] is not b[2]]
+    if not pairs:
+        return ""
+    _, _, a, b = max(pairs, key=lambda x: x[:2])
+    picked = [(a[2], a[3]), (b[2], b[3])]
+    if not same_unit([f for _, f in picked]):
         return ""
     figs = [f for _, f in picked]
     cites = [book.cite(s.hit, s.text) for s, _ in picked]
@@ -452,7 +491,7 @@ def _earlier_from_change(question: str, intent: Intent, part: Part, book: Citati
         sign = "−" if down else "+"
         n = book.cite(s.hit, s.text)
         # As precise as the figure itself: 21.77件 a year before 6.65% growth was ≈20.41, not ≈20.
-        places = len(f.shown().partition(".")[2])
+        places = f.places
         work = f"{f.shown()}÷(1{sign}{m.group(2)}%)≈{earlier:.{places}f}{unit}"
         if intent.diff:
             gap = abs(earlier - f.value)

@@ -53,7 +53,13 @@ class Figure:
     scale: str = ""  # "万" in "24.2万"
 
     def shown(self) -> str:
-        return _fmt(self.value)
+        return _fmt(self.value, self.places)
+
+    @property
+    def places(self) -> int:
+        """Decimal places as written (476.389万 keeps three)."""
+        m = re.search(r"\.(\d+)", self.text)
+        return len(m.group(1)) if m else 0
 
     @property
     def magnitude(self) -> float:
@@ -219,7 +225,11 @@ def named_figures(sentence: str, groups: list[list[str]], kind: str = "") -> lis
 #: "提了申请的里面还有多少没转成正式审批".
 _OPERANDS = (
     re.compile(r"([^，,。？?；;]+?)比([^，,。？?；;]+?)(?:多|少|高|低|大|小|快|慢)"),
-    re.compile(r"([^，,。？?；;]+?)(?:和|与|跟|同|加上|加)([^，,。？?；;]+?)(?:加起来|加在一起|加一块|加一起|加到一起|合在一起|合起来|一共|总共|合计|共|总计)"),
+    re.compile(r"([^，,。？?；;]+?)(?:和|与|跟|同|加上|加)([^，,。？?；;]+?)[，,]?(?:两[家个项类样者]|二者|两者|它们|这两[个项样类])?"
+               r"(?:加起来|加在一起|加一块|加一起|加到一起|合在一起|合起来|一共|总共|合计|共|总计)"),
+    # "个人办件和法人办件哪个多", "新出的规范性文件，和废止的比，哪个多".
+    re.compile(r"([^，,。？?；;]+?)[，,]?(?:和|与|跟|同)([^，,。？?；;]+?)(?:相比|的?比)?[，,]?"
+               r"(?:哪个|哪样|哪一个|哪类|哪种|谁)(?:更)?(?:多|少|高|低|大|小)"),
     re.compile(r"([^，,。？?；;]+?)(?:里面|当中|之中|中|里)?还有[^，。？?；;]{0,4}?[没未]([^，,。？?；;]+)"),
 )
 
@@ -322,8 +332,8 @@ def figure_for(sentence: str, anchors: list[str], kind: str = "", unit: str = ""
     return None
 
 
-def _fmt(v: float) -> str:
-    return str(int(v)) if abs(v - round(v)) < 1e-9 else f"{v:.2f}".rstrip("0").rstrip(".")
+def _fmt(v: float, places: int = 2) -> str:
+    return str(int(round(v))) if abs(v - round(v)) < 1e-9 else f"{v:.{max(places, 2)}f}".rstrip("0").rstrip(".")
 
 
 def _values(figs: list[Figure]) -> tuple[list[float], str]:
@@ -343,7 +353,9 @@ def difference(a: Figure, b: Figure) -> str:
 
 def total(figs: list[Figure]) -> str:
     values, unit = _values(figs)
-    return "+".join(_fmt(v) for v in values) + f"={_fmt(sum(values))}{unit}"
+    # As precise as the most precise input: 476.389万 + 323.68万 = 800.069万, not 800.07万.
+    places = max((f.places for f in figs), default=0)
+    return "+".join(_fmt(v, places) for v in values) + f"={_fmt(sum(values), places)}{unit}"
 
 
 def worked(figs: list[Figure], ops: list[str]) -> str:
@@ -372,11 +384,16 @@ def share_of(part: Figure, whole: Figure) -> str:
 _SHARE_OF = re.compile(r"[，,]?\s*占([^，。；;%％]{0,10}?)的?(\d+(?:\.\d+)?)\s*[%％]")
 
 
-def whole_from_share(sentence: str, unit: str = "") -> str:
-    """"28÷42.42%≈66件": the whole a stated count is the given share of (of the unit asked, if any)."""
+def whole_from_share(sentence: str, unit: str = "", asked: str | None = None) -> str:
+    """"28÷42.42%≈66件": the whole a stated count is the given share of (of the unit asked, if any).
+    ``asked``: the question's clause that asks a count; the whole is worked out only when it names that
+    whole ("审结了大约多少件" for "占审结的42.42%")."""
     for m in _SHARE_OF.finditer(sentence):
         before = [f for f in figures(sentence[: m.start()]) if f.kind not in ("share", "points")]
         if not before or float(m.group(2)) <= 0:
+            continue
+        whole_word = m.group(1).strip()
+        if asked is not None and not (len(whole_word) >= 2 and whole_word in asked):
             continue
         f = before[-1]
         if unit and f.unit.lstrip("余") != unit:
