@@ -53,15 +53,37 @@ def _strip(text: str) -> str:
 
 def resolve_follow_up(question: str, history: list[Turn], resolver: ScopeResolver | None) -> Resolved:
     """The standalone question a follow-up stands for; the question itself when it is standalone."""
-    users = [_strip(t.content) for t in history if t.role == "user" and t.content.strip()]
+    users: list[tuple[str, str]] = []  # each user turn with the answer it followed
+    answer = ""
+    for t in history:
+        if t.role == "user" and t.content.strip():
+            users.append((_strip(t.content), answer))
+        elif t.role == "assistant":
+            answer = _strip(t.content)
     if not users or resolver is None:
         return Resolved(question, question, True)
-    previous = Resolved(users[0], users[0], True)
+    previous = Resolved(users[0][0], users[0][0], True)
     seen = resolver.places_in(previous.standalone)
-    for q in users[1:]:
-        previous = _resolve_one(q, previous, resolver, seen)
+    for q, after in users[1:]:
+        previous = _resolve_one(_answered_place(q, previous.standalone, after, resolver), previous, resolver, seen)
         seen += [p for p in resolver.places_in(previous.standalone) if p not in seen]
-    return _resolve_one(question, previous, resolver, seen)
+    return _resolve_one(_answered_place(question, previous.standalone, answer, resolver), previous, resolver, seen)
+
+
+#: "这个镇", "该县": a place pointed at by its level.
+_LEVEL = re.compile(r"(?:这个|那个|该|此)([镇县区市乡])")
+
+
+def _answered_place(question: str, previous: str, answer: str, resolver: ScopeResolver) -> str:
+    """"这个镇…" after "哪个镇…？" — "是虎邱镇…": the place of that level the last answer named, when the
+    last question named none of that level (安溪县 is not 这个镇)."""
+    m = _LEVEL.search(question)
+    if m is None or not answer or any(p.endswith(m.group(1)) for p in resolver.places_in(previous)):
+        return question
+    named = {p for p in resolver.places_in(answer) if p.endswith(m.group(1))}
+    if len(named) != 1:
+        return question
+    return question[: m.start()] + named.pop() + question[m.end():]
 
 
 def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: list[str] | None = None) -> Resolved:

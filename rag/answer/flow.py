@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 CROSS_LANGUAGE_NOTICE = "问题不是用中文提出的：以下按多语言语义相似度摘录报告原文，请核对所引原文。"
 #: "五个地方里哪个…", "哪个地方…最多": a comparison over every report when no place is named.
 _EVERY_PLACE = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪个县|哪个区|哪个镇|哪个市|哪里.{0,6}最|各个?地方|这几[个份]|"
-                          r"每一?个(地方|县|区|镇)|所有(的)?(地方|县市|报告)|这些地方|各个?县市|几个县市")
+                          r"每一?个(地方|县|区|镇)|所有(的)?(地方|县市|报告)|这些地方|各个?县市|几个县市|[这那]?[两三四五六几]份报告|[各每]份报告")
 
 
 class QuestionError(ValueError):
@@ -223,7 +223,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         for p, d in zip(parts, gated, strict=True):
             p.weak = d == WEAK
     answerable = [p for p, d in zip(parts, decisions, strict=True) if d != REFUSE]
-    if not scope.places and not doc_ids and len(parts) == 1 and answerable:
+    # A question naming no place, or one whose place stands for several reports ("安溪县里哪个镇…": the
+    # county's and its towns'), names the report it was answered from.
+    several = not scope.places or any(len(g) > 1 for g in scope.groups)
+    if several and not doc_ids and len(parts) == 1 and answerable:
         top = answerable[0].evidence.sentences[0].hit.chunk if answerable[0].evidence.sentences else None
         if top is not None:
             answerable[0].source = pipe.document(top.doc_id).get("title") or top.title

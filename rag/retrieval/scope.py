@@ -254,6 +254,9 @@ class ScopeResolver:
                 self._is_parent_of(d, o) for d in docs for o in self._own.get(nxt[2], [])
             ) and self._own.get(nxt[2]):
                 continue  # "安溪县虎邱镇": the county qualifies the town; the town's report is meant
+            if docs and _SUB_ASKED.search(question):
+                # "安溪县里哪个镇带头…": the county's towns' reports answer too.
+                docs = sorted({*docs, *self._any.get(alias, [])})
             if docs and docs not in groups:
                 groups.append(list(docs))
                 named.append(alias)
@@ -283,6 +286,10 @@ class ScopeResolver:
         if not p or not c or not p.places:
             return False
         return p.places[-1] in c.places[:-1]
+
+
+#: A question asking which place below the one it names: "安溪县里哪个镇…", "下面哪些乡镇…".
+_SUB_ASKED = re.compile(r"(?:哪个|哪些|哪几个|什么|哪一个)(?:乡镇|镇|乡|街道|村|社区)")
 
 
 def _claim_order(alias: str) -> tuple[int, str]:
