@@ -23,6 +23,7 @@ from rag.answer.numbers import (
     PART_OF,
     RATE,
     SHARE_ASKED,
+    STRICT_KINDS,
     Figure,
     addable,
     anchor_words,
@@ -32,6 +33,7 @@ from rag.answer.numbers import (
     figure_for,
     figure_near,
     figures,
+    clause_figures,
     named_figures,
     operands,
     operators,
@@ -39,6 +41,7 @@ from rag.answer.numbers import (
     share_of,
     states_share,
     total,
+    wanted_kind,
     whole_from_share,
     word_groups,
     worked,
@@ -354,7 +357,9 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             # The kind asked: its measure word, a rate (败诉率比上一年降了多少 → the two percentages), or
             # that of the figure right after the question's words; else the sentence's first figure's.
             near = figure_near(s.text, anchors)
+            strict = wanted_kind(question)
             kind = (asked_kind(question) if unit else "share" if RATE.search(question)
+                    else strict if strict in STRICT_KINDS  # "罚的钱加起来": the money, not the 686起 beside it
                     else near.kind if near is not None else figs[0].kind)
             same = [f for f in figs if f.kind == kind]
         if len(same) < 2:
@@ -408,8 +413,7 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     ranked: list[list[tuple[int, int, SentenceHit, Figure]]] = []
     for own, other in (said, said[::-1]):
         words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
-        found = [(sum(w in s.text for w in words), -i, s, named[0]) for i, s in enumerate(sents)
-                 if len(named := named_figures(s.text, word_groups(words))) == 1]
+        found = [(n, -i, s, f) for i, s in enumerate(sents) for n, f in clause_figures(s.text, word_groups(words))[:1]]
         ranked.append(sorted(found, key=lambda x: x[:2], reverse=True)[:3])
     pairs = [(a[0] + b[0], a[1] + b[1], a, b) for a in ranked[0] for b in ranked[1] if a[2] is not b[2]]
     if not pairs:

@@ -42,6 +42,9 @@ _OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再�
                        # "新收的加上结转的，还有多少没办完": what is left takes away what was done.
                        r"还有[^，。？?；;]{0,6}[没未]|还剩|剩下|剩余")
 _LEFT = re.compile(r"还有|还剩|剩")
+#: A clause setting something aside before a sum ("除去行政检查，处罚和强制加起来多少"): not a subtraction.
+_EXCLUDED = re.compile(r"(?:除去|除了|除开)[^，,。？?]{1,12}?(?:以外|之外)?[，,]")
+_SUMMED = re.compile(r"加起来|加在一起|合起来|一共|总共|合计")
 
 
 @dataclass
@@ -199,6 +202,24 @@ def states_share(sentence: str, groups: list[list[str]]) -> bool:
     return any(w in c and w not in rest for c in rated for words in groups for w in words)
 
 
+def clause_figures(sentence: str, groups: list[list[str]]) -> list[tuple[int, Figure]]:
+    """Figures of one-figure clauses with how many of the question's word groups each clause says, most
+    first, the earlier clause on a tie ("以市政府…名义出台规范性文件12件" says more of "市政府名义出的规范性
+    文件" than "废止…的规范性文件22件" does)."""
+    out: list[tuple[int, int, Figure]] = []
+    figs = figures(sentence)
+    start = 0
+    for m in [*_CLAUSE.finditer(sentence), None]:
+        end = m.start() if m else len(sentence)
+        inside = [f for f in figs if start <= f.start < end]
+        text = sentence[start:end]
+        said = sum(any(w in text for w in words) for words in groups)
+        if len(inside) == 1 and said:
+            out.append((said, -start, inside[0]))
+        start = m.end() if m else end
+    return [(n, f) for n, _, f in sorted(out, key=lambda x: x[:2], reverse=True)]
+
+
 def named_figures(sentence: str, groups: list[list[str]], kind: str = "") -> list[Figure]:
     """The figures the question names by its words: each clause holding one figure describes it
     ("52宗提出申请", "13宗已转入正式审批"), so the question's "申请" and "正式审批" pick 52 and 13 out of
@@ -246,6 +267,8 @@ def operands(question: str) -> list[str]:
 def operators(question: str) -> list[str]:
     """"+"/"−" for each operator the question states in words, in order. What is left ("还有多少没办完")
     is a step only after an addition with no subtraction said: alone it is a plain difference."""
+    if _EXCLUDED.search(question) and _SUMMED.search(question) and not _LEFT.search(question):
+        question = _EXCLUDED.sub("", question)  # "除去行政检查，处罚和强制加起来": 900+4, not 12596−900+4
     found = _OPERATOR.findall(question)
     stated = [op for op in found if not _LEFT.match(op)]
     if not any(op.startswith(("加", "再加")) for op in found) or any(not op.startswith("加") for op in stated):
