@@ -177,8 +177,8 @@ def kind_fit(question: str, kind: str, sentence: str) -> float:
     figs = figures(sentence)
     kinds = {f.kind for f in figs}
     if kind:
-        if kind in kinds:
-            return 1.0
+        if kind in kinds or (kind == "event" and "count" in kinds):
+            return 1.0  # ("被告上法庭了几次": each of 行政诉讼案件0宗 is a time)
         if kind == "share" and PART_OF.search(question) \
                 and any(sum(g.unit == f.unit for g in figs) >= 2 for f in figs if f.kind in COUNTED_KINDS):
             return 1.0  # a part and its whole give the share ("136宗，其中…邻里纠纷106宗")
