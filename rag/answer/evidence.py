@@ -331,7 +331,8 @@ def _top_features(top: SentenceHit, focus: str, mean_sem: float) -> dict[str, fl
 
 _ASKS_WHO = re.compile(r"谁|who", re.I)
 #: A person asked for by name or by role ("负责人是谁", "局长是谁"): an office does not answer it.
-_ASKS_NAME = re.compile(r"叫什么|叫啥|名字|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
+#: ("叫什么窗口" asks a thing's name: a noun after 叫什么 says what is named.)
+_ASKS_NAME = re.compile(r"叫(?:什么|啥)(?![\u4e00-\u9fff])|叫(?:什么|啥)名字|名字|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
 _ASKS_PERSON = re.compile(f"{_ASKS_WHO.pattern}|{_ASKS_NAME.pattern}", re.I)
 
 

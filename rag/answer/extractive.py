@@ -29,11 +29,11 @@ from rag.answer.numbers import (
     anchor_words,
     asked_kind,
     asked_unit,
+    clause_figures,
     difference,
     figure_for,
     figure_near,
     figures,
-    clause_figures,
     named_figures,
     operands,
     operators,
@@ -382,10 +382,30 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             if not addable(same) or (len(named) != want and len({f.unit.lstrip("余") for f in same}) > 1):
                 continue  # "42个单位194项责任": figures of one sentence the question does not name are not addends
             working = total(same)
+        elif _REMAINING.search(question) and (flow := _case_flow(s.text, same)):
+            working = flow  # "还剩多少没办完": 新收269 + 结转18 − 办结240
         else:
             working = difference(same[0], same[1])
         return f"计算：{working}（数字引自[{n}]）。"
     return ""
+
+
+#: What is left to do: "还剩多少没办完", "还有几件未办结".
+_REMAINING = re.compile(r"还剩|剩下|剩余|没办完|没办结|未办结|未结|没结|还有[^，。？?]{0,10}[没未]")
+#: A figure of work finished: "共办结240件", "审结108件".
+_DONE = re.compile(r"(?:办结|审结|结案|办理完毕|化解|调处成功|已办)[^，,；;。]{0,4}$")
+
+
+def _case_flow(sentence: str, same: list[Figure]) -> str:
+    """What is left of a caseload stated as its inflows and what was finished ("新收269件，上期结转18件，
+    共办结240件" → 269+18−240=47件): every figure before the finished one comes in, that one goes out."""
+    done = [f for f in same if _DONE.search(sentence[max(0, f.start - 12): f.start])]
+    if not done:
+        return ""
+    before = [f for f in same if f.start < done[0].start]
+    if len(before) < 2:
+        return ""
+    return worked([*before, done[0]], ["+"] * (len(before) - 1) + ["−"])
 
 
 #: Things a question lists before adding them up: "市里、镇里、村里加起来".

@@ -209,13 +209,23 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # next year's plans for 法治).
         text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
         specific = _specific(topic, chunks, tops)
-        outside = not path or path[0] not in in_part
+        speaks = not specific or _part_coverage(specific, text) >= 0.5
+        inside = [s for s in ev.sentences if s.hit.chunk.section_path[:1] and s.hit.chunk.section_path[0] in in_part]
+        if inside and _asks_things(question):
+            # "下一步请哪些人来上课", "想借哪些平台普法": the things one plan names ("法律专家、资深法官等",
+            # "抖音、快手等平台"): the part's best sentence answers, not the part's points.
+            if inside[0] is not ev.sentences[0]:
+                ev.sentences.remove(inside[0])
+                inside[0].score = ev.sentences[0].score + 1e-6
+                ev.sentences.insert(0, inside[0])
+            return None
+        outside = (not path or path[0] not in in_part) and not speaks
         if specific and (need_match or outside) and not _AREA.search(question) and _narrow(
                 specific, ev.sentences[0].text, [c.text for c in chunks if c.section_path[0] in in_part]):
             # "下一步想找哪些人进讲师团" (a list of one plan's things) and "红黄蓝预警主要盯哪些毛病" (a subject
             # outside the shortcomings): the sentence about it answers, not the part's list of points.
             return None
-        match = SURE if not specific or _part_coverage(specific, text) >= 0.5 else min(best[0], SURE - 0.01)
+        match = SURE if speaks else min(best[0], SURE - 0.01)
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
     elif not path or path[0] in _FRONT or (need_match and not _MARKER.match(ev.sentences[0].text)):
@@ -234,6 +244,18 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
 
 #: A question that calls its subject an area ("依法行政这块有什么计划") wants the part's points on it.
 _AREA = re.compile(r"这块|这一块|这方面|方面|领域")
+#: "哪些人", "哪几家单位", "什么平台": a list of things of one kind. Not the part's own points ("哪些工作",
+#: "哪几块", "什么打算").
+_WHICH_THINGS = re.compile(r"(?:哪些|哪几[个位类种家样]?|哪[类种位家样]|什么|啥)([\u4e00-\u9fff]{1,5})")
+_PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|打算|计划|安排|"
+                         r"重点|任务|内容|亮点|成绩|成效|招|办法|块|领域|地方|变化|新|动作|名堂|思路|目标|想法|方向|部署)")
+
+
+def _asks_things(question: str) -> bool:
+    m = _WHICH_THINGS.search(question)
+    return m is not None and not _PART_NOUNS.match(m.group(1))
+
+
 #: A subject a part speaks of in at most this many of its paragraphs is a detail of it, not a theme.
 _DETAIL_CHUNKS = 1
 
