@@ -428,12 +428,16 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
         return ""
     sents = part.evidence.sentences[:RUNNERS_UP]
     said = [{w for w in tokenize(p) if len(w) > 1 and not w.isdigit()} for p in phrases]
+    strict = wanted_kind(question)
+    strict = strict if strict in STRICT_KINDS else ""
     # Each operand's candidates: sentences naming one figure by its words, those saying more of them
     # first ("以市政府名义…规范性文件" is 出台规范性文件12件, not 废止…规范性文件22件), then by rank.
     ranked: list[list[tuple[int, int, SentenceHit, Figure]]] = []
     for own, other in (said, said[::-1]):
         words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
-        found = [(n, -i, s, f) for i, s in enumerate(sents) for n, f in clause_figures(s.text, word_groups(words))[:1]]
+        groups = word_groups(words)
+        found = [(n, -i, s, f) for i, s in enumerate(sents)
+                 for n, f in (clause_figures(s.text, groups) or _only_of_kind(s.text, groups, strict))[:1]]
         ranked.append(sorted(found, key=lambda x: x[:2], reverse=True)[:3])
     pairs = [(a[0] + b[0], a[1] + b[1], a, b) for a in ranked[0] for b in ranked[1] if a[2] is not b[2]]
     if not pairs:
@@ -448,6 +452,16 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     if intent.sum:
         return f"计算：{inputs}；{total(figs)}。" if addable(figs) else ""
     return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
+
+
+def _only_of_kind(sentence: str, groups: list[list[str]], kind: str) -> list[tuple[int, Figure]]:
+    """A sentence's only figure of a kind no reader confuses (money), when the sentence names the operand
+    anywhere ("县应急局围绕安全生产领域执法，…罚款金额476.389万元": 应急局 is in another clause)."""
+    if not kind:
+        return []
+    said = sum(any(w in sentence for w in words) for words in groups)
+    figs = [f for f in figures(sentence) if f.kind == kind]
+    return [(said, figs[0])] if said and len(figs) == 1 else []
 
 
 def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:

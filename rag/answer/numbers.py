@@ -246,7 +246,9 @@ def named_figures(sentence: str, groups: list[list[str]], kind: str = "") -> lis
 #: "提了申请的里面还有多少没转成正式审批".
 _OPERANDS = (
     re.compile(r"([^，,。？?；;]+?)比([^，,。？?；;]+?)(?:多|少|高|低|大|小|快|慢)"),
-    re.compile(r"([^，,。？?；;]+?)(?:和|与|跟|同|加上|加)([^，,。？?；;]+?)[，,]?(?:两[家个项类样者]|二者|两者|它们|这两[个项样类])?"
+    # ("…和市监局查市场这两家，2023年罚的钱加起来": the clause between names what is added.)
+    re.compile(r"([^，,。？?；;]+?)(?:和|与|跟|同|加上|加(?!起来|在一起|一块|一起|到一起))([^，,。？?；;]+?)"
+               r"(?:[，,][^，,。？?；;]{0,12}?)?(?:两[家个项类样者]|二者|两者|它们|这两[个项样类])?"
                r"(?:加起来|加在一起|加一块|加一起|加到一起|合在一起|合起来|一共|总共|合计|共|总计)"),
     # "个人办件和法人办件哪个多", "新出的规范性文件，和废止的比，哪个多".
     re.compile(r"([^，,。？?；;]+?)[，,]?(?:和|与|跟|同)([^，,。？?；;]+?)(?:相比|的?比)?[，,]?"
@@ -371,7 +373,8 @@ def difference(a: Figure, b: Figure) -> str:
     hi, lo = (a, b) if a.magnitude >= b.magnitude else (b, a)
     (vh, vl), unit = _values([hi, lo])
     unit = "个百分点" if hi.unit in ("%", "％") else unit
-    return f"{_fmt(vh)}−{_fmt(vl)}={_fmt(vh - vl)}{unit}"
+    places = max(hi.places, lo.places)
+    return f"{_fmt(vh, places)}−{_fmt(vl, places)}={_fmt(vh - vl, places)}{unit}"
 
 
 def total(figs: list[Figure]) -> str:
@@ -384,11 +387,12 @@ def total(figs: list[Figure]) -> str:
 def worked(figs: list[Figure], ops: list[str]) -> str:
     """The question's own sequence of operations over figures in report order: "269+18−240=47件"."""
     values, unit = _values(figs)
-    result, text = values[0], _fmt(values[0])
+    places = max(f.places for f in figs)
+    result, text = values[0], _fmt(values[0], places)
     for op, v in zip(ops, values[1:], strict=True):
         result = result + v if op == "+" else result - v
-        text += f"{op}{_fmt(v)}"
-    return f"{text}={_fmt(result)}{unit}"
+        text += f"{op}{_fmt(v, places)}"
+    return f"{text}={_fmt(result, places)}{unit}"
 
 
 #: A question asking what share one thing is of another: "邻里纠纷占几成", "行政检查占了百分之多少".
