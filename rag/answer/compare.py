@@ -21,7 +21,7 @@ from rag.answer import lexicon
 from rag.answer.base import Part
 from rag.answer.evidence import SentenceHit
 from rag.answer.numbers import figures
-from rag.answer.sentences import SentenceVectors
+from rag.answer.sentences import SentenceVectors, sentence_spans
 
 #: Sentences per place considered (the sentence model's best first).
 CANDIDATES = 12
@@ -89,6 +89,18 @@ def _kinds(text: str) -> frozenset[str]:
     return frozenset(f.kind for f in figures(text))
 
 
+#: A sentence this short is read with the one before it for its topic ("2024年全镇共录入141件…" after "推广
+#: 应用一体化大融合行政执法平台…": what was entered, and where, is said just before).
+SHORT_SENTENCE = 40
+
+
+def _with_lead(s: SentenceHit) -> str:
+    if len(s.text) >= SHORT_SENTENCE:
+        return s.text
+    before = sentence_spans(s.hit.chunk.text[: s.start])
+    return s.hit.chunk.text[before[-1][0] : s.end] if before else s.text
+
+
 def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None,
               vectors: SentenceVectors | None = None) -> list[float]:
     """Reorder each place's sentences so its pick comes first; returns each place's support: the best
@@ -116,7 +128,7 @@ def harmonize(parts: list[Part], is_place: Callable[[str], bool] | None = None,
         return [0.0 for _ in parts]
 
     # Each candidate's topic words and figure kinds are read once; the rounds only compare them.
-    words = {id(c): _topic(c.text, is_place) for pool in pools for c in pool}
+    words = {id(c): _topic(_with_lead(c), is_place) for pool in pools for c in pool}
     kinds = {id(c): _kinds(c.text) for pool in pools for c in pool}
     cands = [c for pool in pools for c in pool]
     unit = dict(zip(map(id, cands), vectors.get([c.text for c in cands]), strict=True)) if vectors else {}
