@@ -20,6 +20,7 @@ from rag.answer.evidence import SentenceHit, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
 from rag.answer.numbers import (
+    COUNTED_KINDS,
     PART_OF,
     RATE,
     SHARE_ASKED,
@@ -266,7 +267,30 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
     if len(parts) == 1 and SHARE_ASKED.search(question) and not PART_OF.search(question):
         return _share_within_sentence(intent, parts[0], book)  # (a part's share was worked out above)
     if len(parts) == 1 and intent.number:
-        return _whole_of_share(question, intent, parts[0], book, asked=_asking_clause(question))
+        return (_average(question, intent, parts[0], book)
+                or _whole_of_share(question, intent, parts[0], book, asked=_asking_clause(question)))
+    return ""
+
+
+#: "平均一场多少人次", "每次有多少人参加": a total divided by how many times.
+_AVERAGE = re.compile(r"平均|每一?[场次期个回批]")
+
+
+def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
+    """"累计开展普法宣传162次、14400人次" asked "平均一次多少人": the total in the unit asked over the count
+    stated just before it (14400÷162≈88.9人次)."""
+    unit = asked_unit(question)
+    if not _AVERAGE.search(question) or not unit:
+        return ""
+    for s in select_sentences(part.evidence.sentences, intent)[:RUNNERS_UP]:
+        figs = figures(s.text)
+        for i, f in enumerate(figs):
+            if i and f.unit.lstrip("余").startswith(unit) and f.kind in COUNTED_KINDS:
+                per = figs[i - 1]
+                if per.unit != f.unit and per.kind in COUNTED_KINDS and per.magnitude > 0:
+                    ratio = f"{f.magnitude / per.magnitude:.1f}".rstrip("0").rstrip(".")
+                    n = book.cite(s.hit, s.text)
+                    return f"计算：{f.shown()}÷{per.shown()}≈{ratio}{f.unit.lstrip('余')}（数字引自[{n}]）。"
     return ""
 
 
@@ -346,7 +370,11 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     if set(ops) == {"+"} and listed > want:
         ops, want = ["+"] * (listed - 1), listed  # "市里、镇里、村里加起来": three addends
     by_operands = _by_operands(question, intent)
-    for s in select_sentences(part.evidence.sentences, intent):
+    candidates = select_sentences(part.evidence.sentences, intent)
+    if _REMAINING.search(question) and not ops:
+        # "还有多少件没办完": the sentence stating a caseload's flow (新收…结转…办结) first.
+        candidates.sort(key=lambda c: not _case_flow(c.text, [f for f in figures(c.text) if f.kind == "count"]))
+    for s in candidates:
         figs = figures(s.text)
         if not figs or intent.previous_year and not stepwise and not _names_earlier_period(s):
             # "比上一年多了多少" needs the earlier value stated; two figures of one year are two different
@@ -437,7 +465,7 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
         words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
         groups = word_groups(words)
         found = [(n, -i, s, f) for i, s in enumerate(sents)
-                 for n, f in (clause_figures(s.text, groups) or _only_of_kind(s.text, groups, strict))[:1]]
+                 for n, f in (clause_figures(s.text, groups, strict) or _only_of_kind(s.text, groups, strict))[:1]]
         ranked.append(sorted(found, key=lambda x: x[:2], reverse=True)[:3])
     pairs = [(a[0] + b[0], a[1] + b[1], a, b) for a in ranked[0] for b in ranked[1] if a[2] is not b[2]]
     if not pairs:

@@ -202,12 +202,12 @@ def states_share(sentence: str, groups: list[list[str]]) -> bool:
     return any(w in c and w not in rest for c in rated for words in groups for w in words)
 
 
-def clause_figures(sentence: str, groups: list[list[str]]) -> list[tuple[int, Figure]]:
+def clause_figures(sentence: str, groups: list[list[str]], kind: str = "") -> list[tuple[int, Figure]]:
     """Figures of one-figure clauses with how many of the question's word groups each clause says, most
     first, the earlier clause on a tie ("以市政府…名义出台规范性文件12件" says more of "市政府名义出的规范性
     文件" than "废止…的规范性文件22件" does)."""
     out: list[tuple[int, int, Figure]] = []
-    figs = figures(sentence)
+    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
     start = 0
     for m in [*_CLAUSE.finditer(sentence), None]:
         end = m.start() if m else len(sentence)
