@@ -370,6 +370,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     if set(ops) == {"+"} and listed > want:
         ops, want = ["+"] * (listed - 1), listed  # "市里、镇里、村里加起来": three addends
     by_operands = _by_operands(question, intent)
+    diff_also = intent.diff
     candidates = select_sentences(part.evidence.sentences, intent)
     if _REMAINING.search(question) and not ops:
         # "还有多少件没办完": the sentence stating a caseload's flow (新收…结转…办结) first.
@@ -409,6 +410,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         elif intent.sum:
             if not addable(same) or (len(named) != want and len({f.unit.lstrip("余") for f in same}) > 1):
                 continue  # "42个单位194项责任": figures of one sentence the question does not name are not addends
+            if len(named) != want and not operands(question) and listed < 2 and not diff_also:
+                continue  # "找上级评理的案子一共办了多少件": a total the report states, not two figures added
             working = total(same)
         elif _REMAINING.search(question) and (flow := _case_flow(s.text, same)):
             working = flow  # "还剩多少没办完": 新收269 + 结转18 − 办结240
