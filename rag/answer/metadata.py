@@ -29,8 +29,10 @@ FIELDS = (
     Field("date", re.compile(r"(落款|印发|成文|发布|出的|报出|发出).{0,6}(日期|时间|哪天|哪一天|几号|什么时候)"
                              r"|(哪天|哪一天|什么时候|何时)(印发|发布|出的|成文)|落款"),
           re.compile(rf".{{0,30}}{_DATE}(印发)?$"), (CLOSING, FRONT)),
-    Field("addressee", re.compile(r"报送给|报给|呈报|主送|报送.{0,4}(谁|哪)|(向|给)(谁|哪个单位|哪里)报|写给|递交给|"
-                                  r"提交给|(给|向)(哪个|什么)(机关|部门|单位)"),
+    # Asked of the report itself ("报告是报给谁的"), not of documents filed with someone ("要报给上级和人大备案
+    # 的规范性文件有几份").
+    Field("addressee", re.compile(r"(报送给|报给|呈报给?|写给|递交给|提交给)(谁|哪)|主送|报送.{0,4}(谁|哪)|"
+                                  r"(向|给)(谁|哪个单位|哪里)报|(给|向)(哪个|什么)(机关|部门|单位)"),
           re.compile(r"^[^。，]{2,40}：$"), (FRONT,)),
     Field("cc", re.compile(r"抄送|抄给|抄报|还(发|报|送)给了?(谁|哪)"), re.compile(r"抄送[：:].+"), (FRONT, CLOSING)),
     # Asked as such ("以什么名义报送", "报告的发文机关"), not a figure of documents issued in some name
