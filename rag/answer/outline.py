@@ -211,7 +211,10 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         specific = _specific(topic, chunks, tops)
         speaks = not specific or _part_coverage(specific, text) >= 0.5
         inside = [s for s in ev.sentences if s.hit.chunk.section_path[:1] and s.hit.chunk.section_path[0] in in_part]
-        if inside and _asks_things(question):
+        areas = [x for x in inside if _AREA_LIST.search(x.text)] if _ASKS_AREAS.search(question) else []
+        if areas:
+            inside = areas  # "明年重点盯哪几块": the sentence listing "社会治理、古城文旅、民生保障等重点领域"
+        if inside and (areas or _asks_things(question)):
             # "下一步请哪些人来上课", "想借哪些平台普法": the things one plan names ("法律专家、资深法官等",
             # "抖音、快手等平台"): the part's best sentence answers, not the part's points.
             if inside[0] is not ev.sentences[0]:
@@ -249,6 +252,11 @@ _AREA = re.compile(r"这块|这一块|这方面|方面|领域")
 _WHICH_THINGS = re.compile(r"(?:哪些|哪几[个位类种家样]?|哪[类种位家样]|什么|啥)([\u4e00-\u9fff]{1,5})")
 _PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|打算|计划|安排|"
                          r"重点|任务|内容|亮点|成绩|成效|招|办法|块|领域|地方|变化|新|动作|名堂|思路|目标|想法|方向|部署)")
+
+
+#: Areas asked for ("重点盯哪几块", "关注哪些领域") and a sentence listing them ("A、B、C等重点领域").
+_ASKS_AREAS = re.compile(r"(?:哪些|哪几)[个大]?(?:块|领域|方面)")
+_AREA_LIST = re.compile(r"、[^，。；;]{1,12}等[^，。；;]{0,4}(?:领域|方面)")
 
 
 def _asks_things(question: str) -> bool:
