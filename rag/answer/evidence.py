@@ -331,8 +331,10 @@ def _top_features(top: SentenceHit, focus: str, mean_sem: float) -> dict[str, fl
 
 _ASKS_WHO = re.compile(r"谁|who", re.I)
 #: A person asked for by name or by role ("负责人是谁", "局长是谁"): an office does not answer it.
-#: ("叫什么窗口" asks a thing's name: a noun after 叫什么 says what is named.)
-_ASKS_NAME = re.compile(r"叫(?:什么|啥)(?![\u4e00-\u9fff])|叫(?:什么|啥)名字|名字|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
+#: (叫什么/名字 ask a person's name only of a person: "那位律师叫什么", not "那个平台叫啥", "叫什么窗口".)
+_PERSON_NOUN = r"(?:律师|负责人|主任|书记|组长|[长员姐哥人他她])"
+_ASKS_NAME = re.compile(rf"{_PERSON_NOUN}[^，。？?、]{{0,8}}(?:叫(?:什么|啥)(?![\u4e00-\u9fff])|叫(?:什么|啥)名字|名字)"
+                        r"|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
 _ASKS_PERSON = re.compile(f"{_ASKS_WHO.pattern}|{_ASKS_NAME.pattern}", re.I)
 
 

@@ -18,7 +18,8 @@ from rag.text import CJK_RE
 _FIGURE = re.compile(
     # An ordinal (排名第3, 第四期) is a position, not a figure.
     # "580多万元", "8万余人次": 多/余 before the scale is part of the figure.
-    r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(?:[多余](?=万|亿|千))?(万亿|亿元|万元|亿|万|千)?\s*"
+    # "115万余元": 余/多 after the scale too.
+    r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(?:[多余](?=万|亿|千))?(万亿|亿元|万元|亿|万|千)?(?:(?<=[万亿千])[多余](?=元|人|件|户|次|家))?\s*"
     r"(%|％|个百分点|个工作日|个小时|个月|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|万人次|平方米|公里|"
     r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|场次|家次|户次|位|支|类|座|周|分钟|年)?"
 )
@@ -106,6 +107,8 @@ def figures(sentence: str) -> list[Figure]:
                     and re.match(r"\s*[，,；;。]", sentence[m.end(1):]):
                 out.append(Figure(float(num), out[-1].unit, num, m.start()))
             continue
+        if scale in ("万", "亿") and unit == "元":
+            scale, unit = scale + "元", ""  # "115万余元" counts as 115万元 does
         if unit == "年" and re.fullmatch(r"(19|20)\d{2}", num):
             continue  # a year, not a duration (最高10年)
         if unit == "" and scale:
