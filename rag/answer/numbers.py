@@ -44,7 +44,7 @@ _OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再�
                        r"还有[^，。？?；;]{0,6}[没未]|还剩|剩下|剩余")
 _LEFT = re.compile(r"还有|还剩|剩")
 #: A clause setting something aside before a sum ("除去行政检查，处罚和强制加起来多少"): not a subtraction.
-_EXCLUDED = re.compile(r"(?:除去|除了|除开)[^，,。？?]{1,12}?(?:以外|之外)?[，,]")
+_EXCLUDED = re.compile(r"(?:除去|除了|除开|刨掉|刨去)[^，,。？?]{1,12}?(?:以外|之外|那部分|部分)?[，,]")
 _SUMMED = re.compile(r"加起来|加在一起|合起来|一共|总共|合计")
 
 
@@ -272,8 +272,10 @@ def operands(question: str) -> list[str]:
 def operators(question: str) -> list[str]:
     """"+"/"−" for each operator the question states in words, in order. What is left ("还有多少没办完")
     is a step only after an addition with no subtraction said: alone it is a plain difference."""
-    if _EXCLUDED.search(question) and _SUMMED.search(question) and not _LEFT.search(question):
-        question = _EXCLUDED.sub("", question)  # "除去行政检查，处罚和强制加起来": 900+4, not 12596−900+4
+    rest = _EXCLUDED.sub("", question)
+    if rest != question and _SUMMED.search(rest) and (not _LEFT.search(question) or _OPERANDS[1].search(rest)):
+        # "除去行政检查，处罚和强制加起来", "刨掉检查那部分，剩下的处罚加强制一共": 900+4, not 12596−900+4
+        question = rest
     found = _OPERATOR.findall(question)
     stated = [op for op in found if not _LEFT.match(op)]
     if not any(op.startswith(("加", "再加")) for op in found) or any(not op.startswith("加") for op in stated):
