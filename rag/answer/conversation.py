@@ -23,7 +23,7 @@ _FOLLOW = re.compile(
     r"呢[？?。]*$"
 )
 _LEAD = re.compile(r"^(那么|那|还有|另外|同样地?|此外|再问一下|再问)[，,、\s]*")
-_PRONOUN = re.compile(r"^(她|他|它|其|该[镇县市区乡]?|这个地方|那个地方)(的|们的|们)?")
+_PRONOUN = re.compile(r"^(她|他|它|其|该[镇县市区乡]?|这个地方|那个地方|[这那]个[镇县市区乡])(的|们的|们)?")
 _ASK_TAIL = re.compile(r"(是|有|达到|为|共|一共|总共)?(多少|几[个件家次项名人条场所位份]?|什么|哪些|啥|哪家|谁)"
                        r"[件个家次项名人条场所位份]?[？?。！!]*$")
 _ALL_PLACES = re.compile(r"哪个地方|哪些地方|几个地方|五个地方|各地|哪里|哪个县|哪个区|哪个镇|哪个市")
@@ -166,6 +166,9 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
         standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
         return Resolved(standalone, f"{standalone} {topic}", bool(terms) or body.startswith(("比", "较")))
     standalone = _prefix(prev_places, body)
+    if _ASKS_COUNT.search(previous) and not re.search(r"多少|几|哪|谁|什么|啥|吗|是否|怎么|如何|有没有|没有", body) \
+            and not _MEASURED.search(body):
+        standalone = standalone.rstrip("？?。") + "有多少"  # "全县通办去年办了多少" then "那“一件事”集成办呢"
     standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
     return Resolved(standalone, f"{standalone} {topic}", not _PRONOUN.match(_LEAD.sub("", question)))
 
