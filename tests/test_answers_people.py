@@ -231,3 +231,27 @@ def test_a_measure_word_glued_to_the_next_word_is_not_part_of_it(pipeline):
     assert "纠纷" in question_terms("虎邱镇调委会2024年一共调了多少起纠纷？", ["虎邱镇"])
     result = pipeline.ask("虎邱镇调委会2024年一共调了多少起纠纷？")
     assert not result.refused and "136宗" in result.answer, result.answer
+
+
+def test_a_things_name_and_a_document_figure_are_not_questions_about_the_report_itself(pipeline):
+    # "叫什么窗口" asks a thing's name; "要报给上级和人大备案的…文件" is a count, not the report's addressee.
+    result = pipeline.ask("听说有个政务服务中心在1楼专门开了个帮人补证照的窗口，叫什么窗口？")
+    assert not result.refused and "证照补齐服务" in result.answer, result.answer
+    result = pipeline.ask("德化县政府2024年出了几份要报给上级和人大备案的规范性文件？")
+    assert "6件" in result.answer, result.answer
+    result = pipeline.ask("石狮2024年市政府名义出的规范性文件和市直部门自己名义出的，加起来多少件")
+    assert "石狮市人民政府文件" not in result.answer and "12+15=27件" in result.answer, result.answer
+    assert pipeline.ask("虎邱镇2024年度法治政府建设情况报告是报送给谁的？").citations
+
+
+def test_which_town_of_a_county_and_a_follow_up_on_this_town(pipeline):
+    result = pipeline.ask("哪个镇在安溪县里带头成立了镇诚信促进会？")
+    assert not result.refused and "虎邱镇" in result.answer, result.answer
+    history = [Turn("user", "哪个镇在安溪县里带头成立了镇诚信促进会？"), Turn("assistant", result.answer)]
+    result = pipeline.ask("这个镇抓安全生产，去年查了多少家、立案处罚几起？", history=history)
+    assert "131家次" in result.answer and "51起" in result.answer, result.answer
+
+
+def test_sued_in_everyday_words_is_answered_by_the_count_of_cases(pipeline):
+    result = pipeline.ask("虎邱镇政府2024年被老百姓告上法庭了几次？")
+    assert not result.refused and "0宗" in result.answer, result.answer

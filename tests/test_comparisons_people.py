@@ -288,3 +288,44 @@ def test_about_before_the_scale_is_part_of_the_figure():
     # "580多万元" is money (so it answers 少掏了多少钱), not a bare 580.
     [f] = figures("为当事人减轻经济负担580多万元。")
     assert (f.text, f.kind) == ("580多万元", "money")
+
+
+def test_a_share_of_the_total_said_before_qizhong_and_of_two_named_figures(pipeline):
+    # "共录入141件，其中行政检查92起，行政处罚49起": the share is of the total, not of the other part.
+    result = pipeline.ask("虎邱镇2024年录进执法平台的案件里，行政处罚占了大概几成？")
+    assert "49÷141≈34.8%" in result.answer, result.answer
+    # Two figures the question names in one unit (52宗, 13宗) beside 73个重点项目: 13 of 52.
+    result = pipeline.ask("德化“模拟审批”里提出申请的项目，有多大比例已经转成正式审批？")
+    assert "13÷52≈25%" in result.answer, result.answer
+
+
+def test_two_things_named_by_the_question_in_two_sentences(pipeline):
+    # "A和B，哪个多" names the operands; each takes the clause saying most of its words (12件, not 22件 or 28件).
+    result = pipeline.ask("石狮2024年以市政府名义新出的规范性文件，和废止、宣布失效的比，哪个多？多几件？")
+    assert "22−12=10件" in result.answer, result.answer
+    result = pipeline.ask("石狮2024年市政府名义出的规范性文件和市直部门自己名义出的，加起来多少件")
+    assert "12+15=27件" in result.answer, result.answer
+    # Money named anywhere in its sentence, added with the inputs' decimals kept.
+    result = pipeline.ask("安溪应急局和市场监管局两家罚的钱加起来一共多少？")
+    assert "476.389+323.68=800.069万元" in result.answer, result.answer
+    assert "476.389−323.68=152.709万元" in pipeline.ask("安溪安全生产那块罚的钱和市场监管那块罚没的钱，哪个多？多多少？").answer
+
+
+def test_what_is_left_an_average_and_a_sum_with_one_thing_set_aside(pipeline):
+    result = pipeline.ask("安溪2023年不服处罚找上面复查的案子，连上年剩下的一起算，到年底还有多少件没办完？")
+    assert "269+18−240=47件" in result.answer, result.answer
+    result = pipeline.ask("虎邱镇搞普法宣传，平均一场能覆盖多少人次？")
+    assert "14400÷162≈88.9人次" in result.answer, result.answer
+    result = pipeline.ask("鲤城在平台上办的案子里，除去行政检查，处罚和强制加起来多少件？")
+    assert "900+4=904件" in result.answer and "12596" not in result.answer.split("计算")[-1], result.answer
+    # A plain 一共 asks a stated total: two unnamed figures of a sentence are not added up.
+    assert operators("鲤城一年办了一万多件，刨掉检查那部分，剩下的处罚加强制一共多少件") == []
+    assert operands("石狮一体化平台上，个人办件和法人办件哪个多，差多少？") == ["个人办件", "法人办件"]
+
+
+def test_a_scale_before_yu_and_a_comparison_of_other_kinds_of_figure(pipeline):
+    [f] = figures("总回款115万余元；")
+    assert (f.text, f.kind, f.unit) == ("115万余元", "money", "万元")
+    # 谁输得少: 鲤城 states a rate (败诉率1.37%), not a count; its sentence is still its answer.
+    result = pipeline.ask("告政府的官司，安溪、德化、鲤城谁输得少")
+    assert "1.37%" in _line(result.answer, "鲤城"), result.answer

@@ -120,3 +120,20 @@ def test_an_in_sentence_list_answers_which_kinds_and_problems_dealt_with_are_not
     # "搞了哪些新招", "主要搞了哪些名堂": the measures of a part, answered by its points.
     assert read_intent("德化为了让老百姓办事少跑腿，2024年都搞了哪些新招？").summary
     assert read_intent("德化去年在办事方便老百姓上主要搞了哪些名堂？").summary
+
+
+def test_things_of_one_kind_asked_of_a_part_are_its_best_sentence(pipeline):
+    # "下一步请哪些人来上课": the plan naming them, not the plans part's list of points.
+    answer = pipeline.ask("虎邱镇下一步给执法人员搞业务培训，打算请哪些人来上课？").answer
+    assert "法律专家" in answer and "资深法官" in answer and "共3点" not in answer, answer
+    answer = pipeline.ask("石狮下一步想借哪些短视频平台给年轻人普法？").answer
+    assert "抖音" in answer and "快手" in answer, answer
+    # The areas a plans part names, asked as such, are the sentence listing them.
+    answer = pipeline.ask("鲤城区2025年法治建设准备重点关注哪些领域？").answer
+    assert all(w in answer for w in ("社会治理", "古城文旅", "民生保障")), answer
+    # A subject the named part does not speak of (毛病 asked of the 红黄蓝 warnings) is the sentence about it.
+    answer = pipeline.ask("执法预警平台上的红黄蓝三色预警，主要是盯哪些毛病？").answer
+    assert "有案不立" in answer and "压案不查" in answer, answer
+    # The part's own points are still the answer to a question about the part, or an area of it.
+    assert "共6点" in pipeline.ask("石狮以后普法想怎么搞").answer
+    assert "共3点" in pipeline.ask("虎邱下一步打算做哪些工作").answer

@@ -55,12 +55,22 @@ def _h(*turns: str) -> list[Turn]:
     (("鲤城主动公开了多少份文件？", "652份"), "石狮呢？哪边多？", "鲤城和石狮主动公开了多少份文件，哪边多？", None),
     # 安溪's report is for 2023, 石狮's for 2024: the year of the first question is not forced on both.
     (("安溪县2023年有多少普法志愿者？", "1288名"), "石狮的比它多吗？", "安溪县和石狮有多少普法志愿者，比多吗？", None),
+    # "这个镇" after "哪个镇…？" is the town the answer named, not the county the question named.
+    (("哪个镇在安溪县里带头成立了镇诚信促进会？", "是虎邱镇，它在全县率先成立镇诚信促进会"), "这个镇抓安全生产查了多少家？",
+     "虎邱镇抓安全生产查了多少家？", None),
+    # "那公证呢" after a count asks the same count of another thing.
+    (("德化县2024年办了多少法律援助案件？", "1332件"), "那公证呢", "德化县公证有多少？", None),
 ])
 def test_follow_ups_resolve_against_the_conversation(resolver, history, question, expected, searched):
     got = resolve_follow_up(question, _h(*history), resolver)
     assert got.standalone == expected
     if searched:
         assert searched in got.search
+
+
+def test_a_question_asking_which_town_of_a_county_reads_the_towns_reports(resolver):
+    assert resolver.resolve("哪个镇在安溪县里带头成立了镇诚信促进会？").doc_ids == ["anxi-2023", "huqiu-2024"]
+    assert resolver.resolve("安溪县有多少法律明白人").doc_ids == ["anxi-2023"]
 
 
 def test_a_new_question_is_not_bent_into_a_follow_up(resolver):
