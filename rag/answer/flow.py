@@ -167,7 +167,11 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         missed = bool(missed_of_part) and not (label and len(missed_of_part) < len(scope.years))
         place_miss = bool(scope.unknown_places) and not label
         score_answerability(ev, model, year_miss=missed, place_miss=place_miss)
-        if ev.kind == "outline" and ev.features.get("outline_match", 0.0) >= OUTLINE_SURE and not missed \
+        if ev.kind == "outline" and missed:
+            # A part of a report is about the report's year (its plans, the year after): listing it does
+            # not answer a question about another year ("石狮2023年存在哪些问题").
+            ev.p_answer = 0.0
+        elif ev.kind == "outline" and ev.features.get("outline_match", 0.0) >= OUTLINE_SURE and not missed \
                 and not place_miss:
             # The report's own section answers a summary question by construction (its points are
             # listed, each cited); the sentence-level signals the gate reads say little about a list.
