@@ -42,6 +42,7 @@ from rag.answer.numbers import (
     share_of,
     states_share,
     total,
+    unit_kind,
     wanted_kind,
     whole_from_share,
     word_groups,
@@ -253,6 +254,8 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
         return ""
     if len(parts) == 1 and intent.previous_year and (found := _earlier_from_change(question, intent, parts[0], book)):
         return found
+    if len(parts) == 1 and intent.number and (found := _average(question, intent, parts[0], book)):
+        return found  # "平均每起立案罚了多少钱": an average, whatever else the question's words suggest
     share = _share_within_sentence(intent, parts[0], book) if len(parts) == 1 and PART_OF.search(question) else ""
     if share:
         # "一共调了多少起纠纷？邻里矛盾占几成？": the share of the part in the total, not total + part.
@@ -267,8 +270,7 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
     if len(parts) == 1 and SHARE_ASKED.search(question) and not PART_OF.search(question):
         return _share_within_sentence(intent, parts[0], book)  # (a part's share was worked out above)
     if len(parts) == 1 and intent.number:
-        return (_average(question, intent, parts[0], book)
-                or _whole_of_share(question, intent, parts[0], book, asked=_asking_clause(question)))
+        return _whole_of_share(question, intent, parts[0], book, asked=_asking_clause(question))
     return ""
 
 
@@ -282,13 +284,19 @@ def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> s
     unit = asked_unit(question)
     if not _AVERAGE.search(question) or not unit:
         return ""
+
+    def asked(f: Figure) -> bool:
+        return f.kind == "money" if unit == "钱" else f.unit.lstrip("余").startswith(unit) and f.kind in COUNTED_KINDS
+
     for s in select_sentences(part.evidence.sentences, intent)[:RUNNERS_UP]:
         figs = figures(s.text)
         for i, f in enumerate(figs):
-            if i and f.unit.lstrip("余").startswith(unit) and f.kind in COUNTED_KINDS:
+            if i and asked(f):
                 per = figs[i - 1]
                 if per.unit != f.unit and per.kind in COUNTED_KINDS and per.magnitude > 0:
-                    ratio = f"{f.magnitude / per.magnitude:.1f}".rstrip("0").rstrip(".")
+                    value = f.magnitude / per.magnitude if f.kind != "money" else f.value / per.magnitude
+                    # Two decimals below ten (3.55名 per 调解组织), one above (88.9人次 per 活动).
+                    ratio = f"{value:.{2 if value < 10 else 1}f}".rstrip("0").rstrip(".")
                     n = book.cite(s.hit, s.text)
                     return f"计算：{f.shown()}÷{per.shown()}≈{ratio}{f.unit.lstrip('余')}（数字引自[{n}]）。"
     return ""
@@ -396,6 +404,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         # The figures the question names ("劳动纠纷和婚姻家庭纠纷加起来"), in the sentence's order, rather
         # than every figure of the kind (调处纠纷136宗 is their total, not a third addend).
         named = _operand_figures(question, s.text, same[0].kind) if by_operands else []
+        if unit and not all(_in_unit(f, unit) for f in named):
+            named = []  # "多了多少条": 目录127个 is not one of the two things counted in 条
         if named_only and len(named) != 2 and len(operands(question)) == 2:
             continue  # ("个人办件和法人办件哪个多": not the two 33698本 of another sentence)
         if len(named) != 2:
@@ -461,15 +471,18 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     said = [{w for w in tokenize(p) if len(w) > 1 and not w.isdigit()} for p in phrases]
     strict = wanted_kind(question)
     strict = strict if strict in STRICT_KINDS else ""
+    unit = asked_unit(question)
     # Each operand's candidates: sentences naming one figure by its words, those saying more of them
     # first ("以市政府名义…规范性文件" is 出台规范性文件12件, not 废止…规范性文件22件), then by rank.
     ranked: list[list[tuple[int, int, SentenceHit, Figure]]] = []
     for own, other in (said, said[::-1]):
         words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
         groups = word_groups(words)
-        found = [(n, -i, s, f) for i, s in enumerate(sents)
-                 for n, f in (clause_figures(s.text, groups, strict) or _only_of_kind(s.text, groups, strict))[:1]]
-        ranked.append(sorted(found, key=lambda x: x[:2], reverse=True)[:3])
+        # A figure in the measure word asked ("多了多少条": 357万条, not 目录127个) before one saying more words.
+        found = [(f.unit.lstrip("余").endswith(unit) if unit else True, n, -i, s, f) for i, s in enumerate(sents)
+                 for n, f in _asked_first(clause_figures(s.text, groups, strict)
+                                          or _only_of_kind(s.text, groups, strict), unit)[:1]]
+        ranked.append([x[1:] for x in sorted(found, key=lambda x: x[:3], reverse=True)[:3]])
     pairs = [(a[0] + b[0], a[1] + b[1], a, b) for a in ranked[0] for b in ranked[1] if a[2] is not b[2]]
     if not pairs:
         return ""
@@ -483,6 +496,17 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     if intent.sum:
         return f"计算：{inputs}；{total(figs)}。" if addable(figs) else ""
     return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
+
+
+def _in_unit(f: Figure, unit: str) -> bool:
+    """A figure in the measure word asked, or in one of the same kind where they mean the same (人/名);
+    counts are not interchangeable (目录127个 against 数据357万条)."""
+    return f.unit.lstrip("余").endswith(unit) or (f.kind == unit_kind(unit) and f.kind != "count")
+
+
+def _asked_first(found: list[tuple[int, Figure]], unit: str) -> list[tuple[int, Figure]]:
+    """A clause's figures with those in the measure word asked first (stable otherwise)."""
+    return sorted(found, key=lambda x: not (unit and x[1].unit.lstrip("余").endswith(unit))) if unit else found
 
 
 def _only_of_kind(sentence: str, groups: list[list[str]], kind: str) -> list[tuple[int, Figure]]:

@@ -140,7 +140,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         told = ""
 
     def missed_years(ev: Evidence) -> list[int]:
-        return _missed_years(scope, ev, plans=ev.kind == "outline" and asked_part(standalone)[0] == PLANS)
+        return _missed_years(scope, ev, plans=ev.kind == "outline" and asked_part(standalone)[0] == PLANS,
+                             year_before=intent.previous_year)
 
     def make_part(label: str, hits: list[ScoredChunk], docs: list[str] | None) -> Part:
         if field is not None and docs and len(docs) == 1:
@@ -389,7 +390,11 @@ TOLD_HOLDS = 0.5
 _ASKING = re.compile(r"^[几多哪谁啥]|多少|什么|怎么")
 
 
-def _missed_years(scope: Scope, ev: Evidence, plans: bool = False) -> list[int]:
+#: A sentence stating a change on the year before ("较去年同期下降41.5%") speaks of that year too.
+_YEAR_BEFORE = re.compile(r"去年|上年|上一年|前一年|同期")
+
+
+def _missed_years(scope: Scope, ev: Evidence, plans: bool = False, year_before: bool = False) -> list[int]:
     """Years the question asks about that neither the best evidence's report nor its sentences cover.
     ``plans``: the answer is the report's plans part, which is about the year after the report's."""
     if not scope.years or not ev.sentences or ev.sentences[0].hit.chunk.year is None:
@@ -404,6 +409,8 @@ def _missed_years(scope: Scope, ev: Evidence, plans: bool = False) -> list[int]:
     # says nothing about that year.
     top = ev.sentences[0]
     covered |= years_in(_TITLE.sub("", top.text)) | years_in(top.hit.chunk.section)
+    if year_before and top.hit.chunk.year and _YEAR_BEFORE.search(top.text):
+        covered.add(top.hit.chunk.year - 1)  # "倒推2023年大概多少" from "1425件，较去年同期下降41.5%"
     return [y for y in scope.years if y not in covered]
 
 

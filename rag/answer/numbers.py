@@ -248,7 +248,7 @@ def named_figures(sentence: str, groups: list[list[str]], kind: str = "") -> lis
 #: The two things a question puts side by side: "检查类比处罚类多出多少", "劳动纠纷和婚姻家庭纠纷加起来",
 #: "提了申请的里面还有多少没转成正式审批".
 _OPERANDS = (
-    re.compile(r"([^，,。？?；;]+?)比([^，,。？?；;]+?)(?:多|少|高|低|大|小|快|慢)"),
+    re.compile(r"([^，,。？?；;]+?)[，,]?比([^，,。？?；;]+?)(?:多|少|高|低|大|小|快|慢)"),
     # ("…和市监局查市场这两家，2023年罚的钱加起来": the clause between names what is added.)
     re.compile(r"([^，,。？?；;]+?)(?:和|与|跟|同|加上|加(?!起来|在一起|一块|一起|到一起))([^，,。？?；;]+?)"
                r"(?:[，,][^，,。？?；;]{0,12}?)?(?:两[家个项类样者]|二者|两者|它们|这两[个项样类])?"
