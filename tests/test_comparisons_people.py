@@ -329,3 +329,14 @@ def test_a_scale_before_yu_and_a_comparison_of_other_kinds_of_figure(pipeline):
     # 谁输得少: 鲤城 states a rate (败诉率1.37%), not a count; its sentence is still its answer.
     result = pipeline.ask("告政府的官司，安溪、德化、鲤城谁输得少")
     assert "1.37%" in _line(result.answer, "鲤城"), result.answer
+
+
+def test_averages_points_and_the_year_before_worked_back(pipeline):
+    assert "753÷212≈3.55名" in pipeline.ask("石狮市平均每个调解组织有几名人民调解员？").answer
+    assert "476.389÷156≈3.05万元" in pipeline.ask("安溪县应急局2023年安全生产方面的罚款，平均每起立案罚了多少钱？").answer
+    assert "11.98−9.26=2.72个百分点" in pipeline.ask("安溪县政府打行政官司的败诉率，2023年比2022年降了几个百分点？").answer
+    result = pipeline.ask("鲤城区推送给市共享平台的数据，比向社会开放的数据多了多少条？")
+    assert "5574−357=5217万条" in result.answer, result.answer
+    # Asking the year before of a report that states its change is not a year no report covers.
+    result = pipeline.ask("鲤城区2024年登记的信访事项比上年少了41.5%，倒推一下2023年大概有多少件？")
+    assert not result.refused and "≈2436件" in result.answer, result.answer
