@@ -281,7 +281,7 @@ _AVERAGE = re.compile(r"平均|每一?[场次期个回批]")
 def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
     """"累计开展普法宣传162次、14400人次" asked "平均一次多少人": the total in the unit asked over the count
     stated just before it (14400÷162≈88.9人次)."""
-    unit = asked_unit(question)
+    unit = asked_unit(question) or ("钱" if wanted_kind(question) == "money" else "")  # "罚的钱，平均每起罚了多少"
     if not _AVERAGE.search(question) or not unit:
         return ""
 
