@@ -293,7 +293,8 @@ def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> s
         for i, f in enumerate(figs):
             if i and asked(f):
                 per = figs[i - 1]
-                if per.unit != f.unit and per.kind in COUNTED_KINDS and per.magnitude > 0:
+                # (A total smaller than what it is shared among is another figure: 3个金牌调解室 over 753名.)
+                if per.unit != f.unit and per.kind in COUNTED_KINDS and 0 < per.magnitude <= f.magnitude:
                     value = f.magnitude / per.magnitude if f.kind != "money" else f.value / per.magnitude
                     # Two decimals below ten (3.55名 per 调解组织), one above (88.9人次 per 活动).
                     ratio = f"{value:.{2 if value < 10 else 1}f}".rstrip("0").rstrip(".")
