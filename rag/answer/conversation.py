@@ -31,6 +31,7 @@ _YEAR = re.compile(r"20\d{2}\s*年度?")
 #: A question asking a count, and words that are themselves a measure ("满意率呢？" needs no 有多少).
 _ASKS_COUNT = re.compile(r"多少|几[个件家次项名人条场所位份起宗]?")
 _MEASURED = re.compile(r"率|比例|比重|占比|数|量|额|金|费|多少|几")
+_ASKS_OWN = re.compile(r"多少|几|哪|谁|什么|啥|吗|是否|怎么|如何|有没有|没有")
 #: Words that point at a place rather than ask about anything: "那德化那边呢", "那下面的虎邱镇有几个".
 _DEICTIC = frozenset({"那边", "这边", "那里", "这里", "那儿", "这儿", "下面", "上面", "底下", "里面", "当地", "本地",
                       "情况", "方面", "怎么样", "怎样", "如何", "咋样", "换成", "换到", "换个", "看看", "看下", "看一下"})
@@ -159,18 +160,21 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
         # "群众满意率呢？" keeps its own word; "比上一年多了多少？" leans on the whole last question.
         core = _ASK_TAIL.sub("", previous).rstrip("，,的")
         standalone = core + body if body.startswith(("比", "较")) or not terms else _prefix(prev_places, body)
-        if terms and not body.startswith(("比", "较")) and _ASKS_COUNT.search(previous) \
-                and not _ASKS_COUNT.search(standalone) and not _MEASURED.search(body):
-            # "办了多少法律援助案件？" then "那公证呢": the same count of another thing.
-            standalone = standalone.rstrip("？?。") + "有多少"
+        if terms and not body.startswith(("比", "较")):
+            standalone = _same_count(standalone, previous, body)
         standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
         return Resolved(standalone, f"{standalone} {topic}", bool(terms) or body.startswith(("比", "较")))
-    standalone = _prefix(prev_places, body)
-    if _ASKS_COUNT.search(previous) and not re.search(r"多少|几|哪|谁|什么|啥|吗|是否|怎么|如何|有没有|没有", body) \
-            and not _MEASURED.search(body):
-        standalone = standalone.rstrip("？?。") + "有多少"  # "全县通办去年办了多少" then "那“一件事”集成办呢"
+    standalone = _same_count(_prefix(prev_places, body), previous, body)
     standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
     return Resolved(standalone, f"{standalone} {topic}", not _PRONOUN.match(_LEAD.sub("", question)))
+
+
+def _same_count(standalone: str, previous: str, body: str) -> str:
+    """"办了多少法律援助案件？" then "那公证呢" (or "那“一件事”集成办呢"): the same count of another thing,
+    unless the follow-up asks its own question or names a measure itself ("满意率呢")."""
+    if _ASKS_COUNT.search(previous) and not _ASKS_OWN.search(body) and not _MEASURED.search(body):
+        return standalone.rstrip("？?。") + "有多少"
+    return standalone
 
 
 def _without(text: str, places: list[str]) -> str:

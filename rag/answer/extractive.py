@@ -379,7 +379,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
     if set(ops) == {"+"} and listed > want:
         ops, want = ["+"] * (listed - 1), listed  # "市里、镇里、村里加起来": three addends
     by_operands = _by_operands(question, intent)
-    diff_also = intent.diff
+    phrases = operands(question)
+    strict = wanted_kind(question)
     candidates = select_sentences(part.evidence.sentences, intent)
     if _REMAINING.search(question) and not ops:
         # "还有多少件没办完": the sentence stating a caseload's flow (新收…结转…办结) first.
@@ -395,7 +396,6 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             # The kind asked: its measure word, a rate (败诉率比上一年降了多少 → the two percentages), or
             # that of the figure right after the question's words; else the sentence's first figure's.
             near = figure_near(s.text, anchors)
-            strict = wanted_kind(question)
             kind = (asked_kind(question) if unit else "share" if RATE.search(question)
                     else strict if strict in STRICT_KINDS  # "罚的钱加起来": the money, not the 686起 beside it
                     else near.kind if near is not None else figs[0].kind)
@@ -407,7 +407,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         named = _operand_figures(question, s.text, same[0].kind) if by_operands else []
         if unit and not all(_in_unit(f, unit) for f in named):
             named = []  # "多了多少条": 目录127个 is not one of the two things counted in 条
-        if named_only and len(named) != 2 and len(operands(question)) == 2:
+        if named_only and len(named) != 2 and len(phrases) == 2:
             continue  # ("个人办件和法人办件哪个多": not the two 33698本 of another sentence)
         if len(named) != 2:
             named = named_figures(s.text, named_by, same[0].kind)[:want]
@@ -421,7 +421,7 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
         elif intent.sum:
             if not addable(same) or (len(named) != want and len({f.unit.lstrip("余") for f in same}) > 1):
                 continue  # "42个单位194项责任": figures of one sentence the question does not name are not addends
-            if len(named) != want and not operands(question) and listed < 2 and not diff_also:
+            if len(named) != want and not phrases and listed < 2 and not intent.diff:
                 continue  # "找上级评理的案子一共办了多少件": a total the report states, not two figures added
             working = total(same)
         elif _REMAINING.search(question) and (flow := _case_flow(s.text, same)):
@@ -480,7 +480,7 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
         words = [w for w in own if w not in other]  # 个人办件 vs 法人办件: 个人 tells them apart
         groups = word_groups(words)
         # A figure in the measure word asked ("多了多少条": 357万条, not 目录127个) before one saying more words.
-        found = [(f.unit.lstrip("余").endswith(unit) if unit else True, n, -i, s, f) for i, s in enumerate(sents)
+        found = [(_in_asked(f, unit) if unit else True, n, -i, s, f) for i, s in enumerate(sents)
                  for n, f in _asked_first(clause_figures(s.text, groups, strict)
                                           or _only_of_kind(s.text, groups, strict), unit)[:1]]
         ranked.append([x[1:] for x in sorted(found, key=lambda x: x[:3], reverse=True)[:3]])
@@ -499,15 +499,20 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     return f"计算：{inputs}；{difference(figs[0], figs[1])}。"
 
 
+def _in_asked(f: Figure, unit: str) -> bool:
+    """A figure in the measure word asked ("多了多少条": 357万条)."""
+    return bool(unit) and f.unit.lstrip("余").endswith(unit)
+
+
 def _in_unit(f: Figure, unit: str) -> bool:
     """A figure in the measure word asked, or in one of the same kind where they mean the same (人/名);
     counts are not interchangeable (目录127个 against 数据357万条)."""
-    return f.unit.lstrip("余").endswith(unit) or (f.kind == unit_kind(unit) and f.kind != "count")
+    return _in_asked(f, unit) or (f.kind == unit_kind(unit) and f.kind != "count")
 
 
 def _asked_first(found: list[tuple[int, Figure]], unit: str) -> list[tuple[int, Figure]]:
     """A clause's figures with those in the measure word asked first (stable otherwise)."""
-    return sorted(found, key=lambda x: not (unit and x[1].unit.lstrip("余").endswith(unit))) if unit else found
+    return sorted(found, key=lambda x: not _in_asked(x[1], unit)) if unit else found
 
 
 def _only_of_kind(sentence: str, groups: list[list[str]], kind: str) -> list[tuple[int, Figure]]:
