@@ -255,3 +255,9 @@ def test_which_town_of_a_county_and_a_follow_up_on_this_town(pipeline):
 def test_sued_in_everyday_words_is_answered_by_the_count_of_cases(pipeline):
     result = pipeline.ask("虎邱镇政府2024年被老百姓告上法庭了几次？")
     assert not result.refused and "0宗" in result.answer, result.answer
+
+
+def test_a_place_typed_as_its_homophone_is_answered_and_shown_as_understood(pipeline):
+    result = pipeline.ask("虎丘镇政府的法律顾问是哪个律师？")
+    assert not result.refused and "李雪萍" in result.answer
+    assert result.rewritten_question == "虎邱镇政府的法律顾问是哪个律师？"

@@ -97,6 +97,17 @@ def test_only_real_places_outside_the_corpus_are_unknown(resolver, question, unk
     assert resolver.resolve(question).unknown_places == unknown
 
 
+@pytest.mark.parametrize(("question", "corrected"), [
+    ("虎丘镇政府的法律顾问是谁？", "虎邱镇政府的法律顾问是谁？"),  # pinyin input's homophone of 虎邱
+    ("安溪、虎丘镇、鲤城各立案多少起？", "安溪、虎邱镇、鲤城各立案多少起？"),
+    ("苏州虎丘区的法律顾问是谁？", "苏州虎丘区的法律顾问是谁？"),  # 苏州 too is outside: a real other place
+    ("晋江市的法律顾问是谁？", "晋江市的法律顾问是谁？"),  # no covered place sounds like it
+    ("石狮市的法律顾问是谁？", "石狮市的法律顾问是谁？"),
+])
+def test_a_covered_place_typed_as_its_homophone_is_corrected(resolver, question, corrected):
+    assert resolver.correct_homophones(question) == corrected
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("德化给请不起律师的人办了多少援助案子", "number"),
     ("虎邱镇请的哪家律所", "name"),

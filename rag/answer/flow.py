@@ -104,7 +104,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     retriever = pipe.retriever
     # Traditional characters are folded to simplified, as the retriever does for its query, so the
     # question's words also match the report text in place names and evidence.
-    asked = to_simplified(question)
+    typed = to_simplified(question)
+    # A covered place typed as its homophone (虎丘镇 for 虎邱镇) is read as that place, and shown.
+    asked = retriever.resolver.correct_homophones(typed) if retriever.resolver is not None else typed
     history = [Turn(t.role, to_simplified(t.content)) for t in history]
     resolved = resolve_follow_up(asked, history, retriever.resolver)
     if history:
@@ -241,7 +243,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         answer="",
         refused=False,
         retrieved=retrieved[: max(k, 10)],
-        rewritten_question=standalone if standalone != asked and resolved.natural else "",
+        rewritten_question=standalone if (standalone != asked and resolved.natural)
+        or (asked != typed and standalone == asked) else "",
         gate={
             "p_answer": round(best.evidence.p_answer, 4),
             "decision": {ANSWER: 1.0, WEAK: 0.5, REFUSE: 0.0}[max(decisions, key=[REFUSE, WEAK, ANSWER].index)],

@@ -95,6 +95,7 @@ class ScopeResolver:
         self._lengths: Counter[int] = Counter()
         self._order: list[str] | None = None
         self._joined: str | None = None
+        self._unknown_memo: dict[str, list[str]] = {}
         # Questions are answered in several threads while another follows the corpus: one lock for both.
         self._lock = threading.RLock()
         # All at once: append, then sort each list once (``add`` keeps them sorted one insert at a time).
@@ -125,6 +126,7 @@ class ScopeResolver:
                 if own:
                     _insort(self._own.setdefault(alias, []), doc.doc_id)
             self._order = self._joined = None
+            self._unknown_memo = {}
 
     def remove(self, doc_id: str) -> None:
         with self._lock:
@@ -143,6 +145,7 @@ class ScopeResolver:
                                 if not self._lengths[len(alias)]:
                                     del self._lengths[len(alias)]
             self._order = self._joined = None
+            self._unknown_memo = {}
 
     def _doc_aliases(self, doc: DocPlaces) -> list[tuple[str, bool]]:
         """(alias, is it the document's own place), each alias once (own wins)."""
@@ -217,6 +220,16 @@ class ScopeResolver:
         """Real place names that no document covers or mentions, e.g. a county outside the corpus."""
         if self.gazetteer is None:
             return []
+        memo = self._unknown_memo
+        if question not in memo:
+            if len(memo) >= 256:
+                memo.clear()
+            memo[question] = self._find_unknown(question)
+        return list(memo[question])
+
+    def _find_unknown(self, question: str) -> list[str]:
+        # (memoised per question: one answer asks it of the typed, the resolved and the scoped question;
+        # any change to the corpus clears the memo)
         out = []
         for name in self.gazetteer.places_in(question, known=self._any):
             with self._lock:
@@ -227,6 +240,29 @@ class ScopeResolver:
                 continue
             out.append(name)
         return out
+
+    def correct_homophones(self, question: str) -> str:
+        """The question with a covered place written in a homophone corrected (虎丘镇 -> 虎邱镇).
+
+        Typed Chinese goes through pinyin input, so a place the corpus covers often arrives as another
+        real place that sounds the same. Only when every place the question names outside the corpus has
+        exactly one covered namesake in sound is it read as that place ("苏州虎丘区" names 苏州 too, so it
+        stays a place no report covers); the caller shows the corrected question to the asker.
+        """
+        unknown = self.unknown_places(question)
+        if not unknown:
+            return question
+        fixed = question
+        with self._lock:
+            for name in unknown:
+                stem = self.aliases_of(name)[1] if len(self.aliases_of(name)) > 2 else name
+                docs = self._own.get(_pinyin(stem), [])
+                stems = {self.aliases_of(self._by_id[d].places[-1])[-2] for d in docs}
+                stems = {s for s in stems if _pinyin(s) == _pinyin(stem) and s != stem}
+                if len(stems) != 1:
+                    return question
+                fixed = fixed.replace(stem, stems.pop())
+        return fixed
 
     def _overlaps_alias(self, name: str) -> bool:
         """Is ``name`` part of some alias, or some alias part of ``name``?"""
