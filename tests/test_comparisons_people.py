@@ -340,3 +340,11 @@ def test_averages_points_and_the_year_before_worked_back(pipeline):
     # Asking the year before of a report that states its change is not a year no report covers.
     result = pipeline.ask("鲤城区2024年登记的信访事项比上年少了41.5%，倒推一下2023年大概有多少件？")
     assert not result.refused and "≈2436件" in result.answer, result.answer
+
+
+def test_a_figure_whose_topic_the_sentence_before_names_is_quoted(pipeline):
+    # 虎邱镇's report names the platform in one sentence and counts its cases in the next
+    # ("推广应用一体化大融合行政执法平台…。2024年全镇共录入141件"): the ranker reads the sentence before.
+    result = pipeline.ask("鲤城 石狮 虎邱 在网上执法平台录入的案子各多少")
+    assert "141件" in _line(result.answer, "虎邱"), result.answer
+    assert "12596件" in _line(result.answer, "鲤城") and "16180起" in _line(result.answer, "石狮")

@@ -58,6 +58,7 @@ class SentenceHit:
     sem: float = 0.0  # cosine similarity to the question (multilingual model)
     typed: float = 1.0  # holds the kind of answer asked for (a number for 多少, a name for 哪家)
     told: float = 0.0  # share of it the conversation's last answer already said (a follow-up wants news)
+    ctx: float = 0.0  # coverage the sentence before it adds (it often names the topic this one counts)
 
     @property
     def text(self) -> str:
@@ -229,23 +230,30 @@ class EvidenceFinder:
         body = _ASKED_BODY.search(question) if intent.name else None
         kind = wanted_kind(question) if intent.number else body.group(1) if body else ""
         cands: list[SentenceHit] = []
+        total = sum(weights.values()) or 1.0
+        syn = self.use_synonyms
         for rank, hit in enumerate(hits[: self.max_chunks]):
             text = hit.chunk.text
             folded = text.lower()
-            headings = hit.chunk.section.lower()
+            # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a
+            # question about next year's plans though the sentence itself does not say "next year".
+            under = {t: term_hit(t, hit.chunk.section.lower(), syn) for t in weights}
             front = hit.chunk.section in ("导言", "落款")
+            before: dict[str, float] = {}
             for s, e in sentence_spans(text):
+                own = {t: max(h, term_hit(t, folded[s:e], syn)) for t, h in under.items()}
+                previous, before = before, own
                 if front and text[e - 1] not in "。；！？!?;":
                     continue  # title, 文号, addressee and signature lines state no fact
                 if is_heading(text[s:e], hit.chunk.section_path):
                     continue  # a heading is the context of its sentences (read with them), not an answer
-
-                # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a
-                # question about next year's plans though the sentence itself does not say "next year".
-                cov = coverage(weights, f"{headings} {folded[s:e]}", self.use_synonyms)
+                cov = sum(w * own[t] for t, w in weights.items()) / total
+                # ... and after the sentence before it, which often names the topic its figure counts
+                # ("推广应用…执法平台…。2024年全镇共录入141件"): what that adds is the ranker's ``ctx``.
+                ctx = sum(w * max(own[t], previous.get(t, 0.0)) for t, w in weights.items()) / total - cov
                 cands.append(SentenceHit(hit, rank, s, e, coverage=cov, score=0.0,
                                          typed=typed_match(intent, text[s:e], kind, question),
-                                         told=told_share(text[s:e], told)))
+                                         told=told_share(text[s:e], told), ctx=ctx))
         if not cands:
             return Evidence(hits=hits, terms=terms, foreign=foreign)
         vecs = self.vectors.get([c.text for c in cands])
@@ -296,7 +304,7 @@ class EvidenceFinder:
             "prior": 1.0 / (1 + c.rank), "dense": c.hit.dense or 0.0,
             "heading": 1.0 if _HEADING_ONLY.match(text) and len(text) < 30 else 0.0,
             "short": 1.0 if len(text) < 20 else 0.0,
-            "told": c.told,
+            "told": c.told, "ctx": c.ctx,
         }
 
     @staticmethod

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
-SENTENCE_FEATURES = ("sem", "sem_rel", "lex", "typed", "prior", "dense", "heading", "short", "told", "lex_rel")
+SENTENCE_FEATURES = ("sem", "sem_rel", "lex", "typed", "prior", "dense", "heading", "short", "told", "lex_rel",
+                     "ctx")
 GATE_FEATURES = (
     "sem1", "sem_rel", "lex1", "lex_gap", "cov_gap", "dense1", "agree", "typed", "focus_sent", "year_miss",
     "place_miss", "n_terms", "foreign", "topic_figure", "person", "outline_match", "miss_known", "support",
@@ -74,7 +75,7 @@ class AnswerModel:
 
 def default_model() -> AnswerModel:
     """Hand-set starting weights, used only until the first calibration has written the shipped file."""
-    sentence = Logistic(list(SENTENCE_FEATURES), [12.0, 6.0, 3.0, 0.8, 0.6, 2.0, -1.0, -0.5, 0.0, 0.0], -14.0)
+    sentence = Logistic(list(SENTENCE_FEATURES), [12.0, 6.0, 3.0, 0.8, 0.6, 2.0, -1.0, -0.5, 0.0, 0.0, 1.0], -14.0)
     gate = Logistic(list(GATE_FEATURES), [10.0, 4.0, 3.0, -1.0, -1.0, 4.0, 0.3, 0.8, 0.8, -3.0, -3.0, 0.0, 0.0, 1.0, 1.0, 2.0, -2.0, 2.0, 0.0],
                     -14.0)
     return AnswerModel(sentence, gate, answer_threshold=0.5, weak_threshold=0.3, fitted_on="default")
