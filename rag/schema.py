@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,8 +26,9 @@ class Chunk:
     page_marks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) where pages start
     source_type: str = ""  # "pdf", "docx", "html", "txt", …
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
+        # (cached: asked hundreds of times a question while chunks are fused, ranked and cited)
         return f"{self.doc_id}#{self.ordinal:04d}"
 
     @property

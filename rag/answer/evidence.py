@@ -132,14 +132,25 @@ def term_weights(terms: list[str]) -> dict[str, float]:
 def term_hit(term: str, text: str, use_synonyms: bool = True) -> float:
     if term in text:
         return 1.0
-    if use_synonyms and any(s in text for s in lexicon.synonyms(term)):
+    others, stem, grams = _forms(term, use_synonyms)
+    if others and any(s in text for s in others):
         return 0.9
-    if len(term) >= 3:
-        if _MEASURE_SUFFIX.search(term) and term[:-1] in text:
-            return 0.9  # 生成量 asks for how much was 生成: the sentence says 生成…33698本
-        grams = [term[i : i + 2] for i in range(len(term) - 1)]
+    if stem and stem in text:
+        return 0.9  # 生成量 asks for how much was 生成: the sentence says 生成…33698本
+    if grams:
         return 0.5 * sum(g in text for g in grams) / len(grams)
     return 0.0
+
+
+@functools.lru_cache(maxsize=20_000)
+def _forms(term: str, use_synonyms: bool) -> tuple[frozenset[str], str, tuple[str, ...]]:
+    """A term's synonyms, measured stem (生成量 → 生成) and character pairs, worked out once: a question's
+    few terms are matched against every candidate sentence."""
+    others = lexicon.synonyms(term) if use_synonyms else frozenset()
+    if len(term) < 3:
+        return others, "", ()
+    stem = term[:-1] if _MEASURE_SUFFIX.search(term) else ""
+    return others, stem, tuple(term[i : i + 2] for i in range(len(term) - 1))
 
 
 def coverage(weights: dict[str, float], text: str, use_synonyms: bool = True) -> float:
@@ -262,7 +273,9 @@ class EvidenceFinder:
         best_lex = max(c.coverage for c in cands)
         for c, sim in zip(cands, sims, strict=True):
             c.sem = float(sim)
-            c.score = self.model.sentence.logit(self.sentence_features(c, best_sem, best_lex))
+        scores = self.model.sentence.logits([self.sentence_features(c, best_sem, best_lex) for c in cands])
+        for c, score in zip(cands, scores, strict=True):
+            c.score = score
         # A follow-up is never answered by repeating what the last answer said in full; such a sentence
         # stays a candidate (the gate still reads it) but is not quoted first.
         cands.sort(key=lambda c: (c.told >= 1.0, -c.score))

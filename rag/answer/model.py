@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 SENTENCE_FEATURES = ("sem", "sem_rel", "lex", "typed", "prior", "dense", "heading", "short", "told", "lex_rel",
                      "ctx")
 GATE_FEATURES = (
@@ -41,6 +43,16 @@ class Logistic:
                 v = (v - self.mean[i]) / (self.scale[i] or 1.0)
             z += w * v
         return z
+
+    def logits(self, xs: list[dict[str, float]]) -> list[float]:
+        """``logit`` of many rows at once (the candidate sentences of a question)."""
+        if not xs:
+            return []
+        m = np.array([[float(x.get(n, 0.0)) for n in self.names] for x in xs])
+        if self.mean:
+            scale = np.asarray(self.scale, dtype=float)
+            m = (m - np.asarray(self.mean, dtype=float)) / np.where(scale == 0, 1.0, scale)
+        return (m @ np.asarray(self.coef, dtype=float) + self.intercept).tolist()
 
     def prob(self, x: dict[str, float]) -> float:
         z = max(-40.0, min(40.0, self.logit(x)))

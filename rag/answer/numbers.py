@@ -10,6 +10,7 @@ people, organisations, events, shares, money, time — never across kinds (a per
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ _EXCLUDED = re.compile(r"(?:除去|除了|除开|刨掉|刨去)[^，,。？?]{1,
 _SUMMED = re.compile(r"加起来|加在一起|合起来|一共|总共|合计")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figure:
     value: float
     unit: str
@@ -97,6 +98,12 @@ def unit_kind(unit: str) -> str:
 
 def figures(sentence: str) -> list[Figure]:
     """Figures with a unit; bare numbers (years, item numbers, 12345 hotlines) are left out."""
+    return list(_figures(sentence))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _figures(sentence: str) -> tuple[Figure, ...]:
+    # (cached: the same report sentences are read for figures many times a question, and across questions)
     out: list[Figure] = []
     for m in _FIGURE.finditer(sentence):
         num, scale, unit = m.group(1), m.group(2) or "", m.group(3) or ""
@@ -119,7 +126,7 @@ def figures(sentence: str) -> list[Figure]:
         scale_word = scale if scale in ("万", "亿", "千", "万亿") else ""
         out.append(Figure(value, (scale + unit) if scale and unit != scale else unit, m.group(0).strip(),
                           m.start(), scale_word))
-    return out
+    return tuple(out)
 
 
 def asked_unit(question: str) -> str:

@@ -14,6 +14,7 @@ candidates, which are then scored exactly.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import shutil
@@ -88,6 +89,7 @@ _COLS = 'doc_id, ordinal, text, section, start, "end", title, year, page, page_m
 _NEEDED = {"page", "page_marks", "source_type"}
 
 
+@functools.lru_cache(maxsize=20_000)  # the same chunks are found question after question
 def _chunk(row: tuple) -> Chunk:
     doc_id, ordinal, text, section, start, end, title, year, page, marks, source_type = row[:11]
     return Chunk(doc_id=doc_id, ordinal=ordinal, text=text,
@@ -110,6 +112,9 @@ class LexicalIndex:
     compares it with the store's and applies only the documents that differ (see ``Indexer.sync_lexical``).
     """
 
+    #: Reports whose chunks ``chunks_of`` keeps in memory (about 30 KB each).
+    CHUNKS_CACHE_DOCS = 500
+
     def __init__(self, directory: Path, scope_statistics: bool = False) -> None:
         self.directory = directory
         #: A question scoped to reports is scored with idf and average length over those reports' chunks,
@@ -119,6 +124,8 @@ class LexicalIndex:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._fingerprint: str | None = None
+        self._chunks_cache: dict[tuple[str, int, str], tuple[Chunk, ...]] = {}
+        self._lengths_cache: dict[tuple[int, str], int] = {}
         self._opened = False
 
     # -- connection ------------------------------------------------------------------------------
@@ -410,11 +417,17 @@ class LexicalIndex:
         of those reports that holds a question term, so each term's document frequency within the scope
         is counted exactly from them."""
         n_chunks, n_terms = 0, 0
-        for docno, count in _lookup(conn, "SELECT docno, n_chunks FROM docs WHERE doc_id IN ({})",
-                                    list(dict.fromkeys(doc_ids)), key=False):
+        lengths = self._lengths_cache  # a report's token count, under its number and content hash
+        for docno, count, doc_hash in _lookup(conn, "SELECT docno, n_chunks, doc_hash FROM docs WHERE doc_id IN ({})",
+                                              list(dict.fromkeys(doc_ids)), key=False):
             n_chunks += count
-            n_terms += conn.execute("SELECT COALESCE(SUM(length), 0) FROM chunks WHERE rowid BETWEEN ? AND ?",
-                                    (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchone()[0]
+            if (docno, doc_hash) not in lengths:
+                if len(lengths) >= 100_000:
+                    lengths.clear()
+                lengths[docno, doc_hash] = conn.execute(
+                    "SELECT COALESCE(SUM(length), 0) FROM chunks WHERE rowid BETWEEN ? AND ?",
+                    (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchone()[0]
+            n_terms += lengths[docno, doc_hash]
         df: Counter[int] = Counter()
         for row in rows:
             df.update({int(t[1:]) for t in row[1].split()})
@@ -465,15 +478,28 @@ class LexicalIndex:
                                     (word,)).fetchone() is not None
 
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
-        """The chunks of these (complete) documents, document by document in the order given."""
+        """The chunks of these (complete) documents, document by document in the order given.
+
+        A report's chunks are kept in memory under its number and content hash, which any rewrite of it
+        (here or by another process) changes: answering reads the same few reports' chunks several times
+        a question, and rebuilding them from rows was a fifth of the lexical index's time."""
         conn = self._conn()
         out: list[Chunk] = []
+        cache = self._chunks_cache
         for d in dict.fromkeys(doc_ids):
-            row = conn.execute("SELECT docno FROM docs WHERE doc_id=?", (d,)).fetchone()
-            if row:  # the document's rowid range: an index lookup, not a scan of every chunk
-                out.extend(_chunk(r) for r in conn.execute(
+            row = conn.execute("SELECT docno, doc_hash FROM docs WHERE doc_id=?", (d,)).fetchone()
+            if not row:
+                continue
+            key = (d, row[0], row[1])
+            chunks = cache.get(key)
+            if chunks is None:  # the document's rowid range: an index lookup, not a scan of every chunk
+                chunks = tuple(_chunk(r) for r in conn.execute(
                     f"SELECT {_COLS} FROM chunks WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
                     (row[0] << _SHIFT, ((row[0] + 1) << _SHIFT) - 1)))
+                if len(cache) >= self.CHUNKS_CACHE_DOCS:
+                    cache.clear()
+                cache[key] = chunks
+            out.extend(chunks)
         return out
 
     def holds(self, chunk: Chunk) -> bool:
