@@ -250,9 +250,14 @@ class EvidenceFinder:
             # question about next year's plans though the sentence itself does not say "next year".
             under = {t: term_hit(t, hit.chunk.section.lower(), syn) for t in weights}
             front = hit.chunk.section in ("导言", "落款")
+            # A term (or its synonyms and character pairs) missing from the whole chunk is missing from
+            # each of its sentences: only the chunk's own terms are looked for sentence by sentence.
+            inside = [t for t in weights if term_hit(t, folded, syn)]
             before: dict[str, float] = {}
             for s, e in sentence_spans(text):
-                own = {t: max(h, term_hit(t, folded[s:e], syn)) for t, h in under.items()}
+                own = dict(under)
+                for t in inside:
+                    own[t] = max(own[t], term_hit(t, folded[s:e], syn))
                 previous, before = before, own
                 if front and text[e - 1] not in "。；！？!?;":
                     continue  # title, 文号, addressee and signature lines state no fact

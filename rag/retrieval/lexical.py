@@ -67,6 +67,15 @@ class DocUpdate:
     meta: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _DocRows:
+    """One report's chunk rows (rowid, terms, length, columns), each row's term ids, and its chunks."""
+
+    rows: tuple[tuple, ...]
+    term_ids: tuple[frozenset[int], ...]
+    chunks: tuple[Chunk, ...]
+
+
 class ChunkView:
     """All chunks of the index, read from the file when iterated (never held in memory)."""
 
@@ -112,8 +121,10 @@ class LexicalIndex:
     compares it with the store's and applies only the documents that differ (see ``Indexer.sync_lexical``).
     """
 
-    #: Reports whose chunks ``chunks_of`` keeps in memory (about 30 KB each).
+    #: Reports whose rows and chunks are kept in memory (about 60 KB each).
     CHUNKS_CACHE_DOCS = 500
+    #: A search scoped to at most this many reports reads their rows from memory.
+    MEMORY_SCOPE_DOCS = 20
 
     def __init__(self, directory: Path, scope_statistics: bool = False) -> None:
         self.directory = directory
@@ -124,7 +135,7 @@ class LexicalIndex:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._fingerprint: str | None = None
-        self._chunks_cache: dict[tuple[str, int, str], tuple[Chunk, ...]] = {}
+        self._doc_cache: dict[tuple[str, int, str], _DocRows] = {}
         self._lengths_cache: dict[tuple[int, str], int] = {}
         self._opened = False
 
@@ -384,14 +395,19 @@ class LexicalIndex:
                     weights[i] += _idf(df, n)
             if not weights:
                 return []
-            if doc_ids is not None:
-                rowids = self._scoped_candidates(conn, list(weights), doc_ids)
+            if doc_ids is not None and len(doc_ids) <= self.MEMORY_SCOPE_DOCS:
+                # A few reports: their rows from memory, those holding a question term.
+                rows = [r for doc in self._docs(conn, doc_ids)
+                        for r, ids in zip(doc.rows, doc.term_ids, strict=True) if not ids.isdisjoint(weights)]
             else:
-                rowids = self._candidates(conn, list(weights), dfs, n, max(10 * k, 200))
-            if not rowids:
+                if doc_ids is not None:
+                    rowids = self._scoped_candidates(conn, list(weights), doc_ids)
+                else:
+                    rowids = self._candidates(conn, list(weights), dfs, n, max(10 * k, 200))
+                rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
+                               rowids, key=False) if rowids else []
+            if not rows:
                 return []
-            rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
-                           rowids, key=False)
             if doc_ids is not None and self.scope_statistics:
                 weights, avgdl = self._scope_weights(conn, tokens, found, rows, doc_ids)
         finally:
@@ -478,28 +494,37 @@ class LexicalIndex:
                                     (word,)).fetchone() is not None
 
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
-        """The chunks of these (complete) documents, document by document in the order given.
-
-        A report's chunks are kept in memory under its number and content hash, which any rewrite of it
-        (here or by another process) changes: answering reads the same few reports' chunks several times
-        a question, and rebuilding them from rows was a fifth of the lexical index's time."""
-        conn = self._conn()
+        """The chunks of these (complete) documents, document by document in the order given."""
         out: list[Chunk] = []
-        cache = self._chunks_cache
-        for d in dict.fromkeys(doc_ids):
-            row = conn.execute("SELECT docno, doc_hash FROM docs WHERE doc_id=?", (d,)).fetchone()
-            if not row:
+        for doc in self._docs(self._conn(), doc_ids):
+            out.extend(doc.chunks)
+        return out
+
+    def _docs(self, conn: sqlite3.Connection, doc_ids: list[str]) -> list[_DocRows]:
+        """These documents' rows, in the order given, from memory under each one's number and content hash,
+        which any rewrite of it (here or by another process) changes. Answering reads the same few
+        reports several times a question: their chunks, and the lexical search of their rows, which
+        needs no full-text query when each row's term ids are at hand."""
+        wanted = list(dict.fromkeys(doc_ids))
+        found = {r[0]: (r[1], r[2]) for r in _lookup(conn, "SELECT doc_id, docno, doc_hash FROM docs WHERE doc_id IN ({})",
+                                                     wanted, key=False)}
+        cache = self._doc_cache
+        out = []
+        for d in wanted:
+            if d not in found:
                 continue
-            key = (d, row[0], row[1])
-            chunks = cache.get(key)
-            if chunks is None:  # the document's rowid range: an index lookup, not a scan of every chunk
-                chunks = tuple(_chunk(r) for r in conn.execute(
-                    f"SELECT {_COLS} FROM chunks WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
-                    (row[0] << _SHIFT, ((row[0] + 1) << _SHIFT) - 1)))
+            docno, doc_hash = found[d]
+            key = (d, docno, doc_hash)
+            doc = cache.get(key)
+            if doc is None:  # the document's rowid range: an index lookup, not a scan of every chunk
+                rows = conn.execute(f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid BETWEEN ? AND ? "
+                                    "ORDER BY rowid", (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchall()
+                doc = _DocRows(rows=tuple(rows), term_ids=tuple(frozenset(int(t[1:]) for t in r[1].split()) for r in rows),
+                               chunks=tuple(_chunk(r[3:]) for r in rows))
                 if len(cache) >= self.CHUNKS_CACHE_DOCS:
                     cache.clear()
-                cache[key] = chunks
-            out.extend(chunks)
+                cache[key] = doc
+            out.append(doc)
         return out
 
     def holds(self, chunk: Chunk) -> bool:
