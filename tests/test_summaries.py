@@ -137,3 +137,16 @@ def test_things_of_one_kind_asked_of_a_part_are_its_best_sentence(pipeline):
     # The part's own points are still the answer to a question about the part, or an area of it.
     assert "共6点" in pipeline.ask("石狮以后普法想怎么搞").answer
     assert "共3点" in pipeline.ask("虎邱下一步打算做哪些工作").answer
+
+
+@pytest.mark.parametrize(("question", "wanted", "other"), [
+    # 普法 is one of 石狮's four plans (a sub-section) and one of 德化's three shortcomings (an 二是 item):
+    # that item's sentences answer, not every plan's or problem's heading.
+    ("石狮明年打算怎么把普法宣传做得更好？", ("志愿者培训长效机制", "年轻群体", "固定宣传阵地"), "闽执法"),
+    ("德化的普法宣传哪里做得不够好？", ("宣传形式较为单一", "参与感不强"), "公职律师"),
+])
+def test_a_topic_of_one_item_of_a_part_gets_that_items_sentences(pipeline, question, wanted, other):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    assert all(w in result.answer for w in wanted), result.answer
+    assert other not in result.answer, result.answer

@@ -222,6 +222,13 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
                 inside[0].score = ev.sentences[0].score + 1e-6
                 ev.sentences.insert(0, inside[0])
             return None
+        item = _focused_item(topic, top, chunks, in_part) if part != WORK else None
+        if item:
+            # "明年普法打算怎么搞": one item of the plans is about 普法 and the others are not; its
+            # sentences answer, each a point, not the headings of every plan.
+            features = {**ev.features, "outline_match": SURE}
+            return Evidence(hits=ev.hits, sentences=item[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
+                            kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
         outside = (not path or path[0] not in in_part) and not speaks
         if specific and (need_match or outside) and not _AREA.search(question) and _narrow(
                 specific, ev.sentences[0].text, [c.text for c in chunks if c.section_path[0] in in_part]):
@@ -319,6 +326,57 @@ def _points(top: ScoredChunk, chunks: list[Chunk], prefix: list[str], tops: list
                 continue
             seen.add(body)
             points.append(_point(top, c, s, e, len(points)))
+    return points
+
+
+#: An item of a part answers a question on its own when it holds at least this share of the question's
+#: topic (synonyms included) and this much more than any other item of the part.
+ITEM_FOCUS = 0.5
+ITEM_MARGIN = 0.3
+
+
+def _focused_item(topic: dict[str, float], top: ScoredChunk, chunks: list[Chunk],
+                  in_part: list[str]) -> list[SentenceHit]:
+    """The sentences of the one item of a part (a sub-section, or an 一是… item of its paragraph) that
+    the question's topic is about, or [] when the topic is spread over the part or absent from it."""
+    topic = {t: w for t, w in topic.items() if lexicon.idf(t) >= TOPIC_MIN_IDF}  # 法治, 盯着 name no item
+    if not topic or len(in_part) != 1:
+        return []
+    section = [c for c in chunks if c.section_path[:1] == [in_part[0]]]
+    items: dict[object, list[tuple[Chunk, int, int]]] = {}
+    for c in section:
+        if len(c.section_path) > 1:
+            items.setdefault(c.section_path[1], []).append((c, 0, len(c.text)))
+        else:
+            starts = [m.start() for m in _ITEM.finditer(c.text)]
+            for i, st in enumerate(starts):
+                items.setdefault((c.id, i), []).append((c, st, starts[i + 1] if i + 1 < len(starts) else len(c.text)))
+    if len(items) < 3:
+        return []
+    total = sum(topic.values()) or 1.0
+
+    def cover(spans: list[tuple[Chunk, int, int]]) -> float:
+        text = " ".join(f"{c.section_path[-1]} {c.text[s:e]}" for c, s, e in spans).lower()
+        return sum(w * term_hit(t, text) for t, w in topic.items()) / total
+
+    ranked = sorted(((cover(v), k) for k, v in items.items()), key=lambda x: -x[0])
+    if ranked[0][0] < ITEM_FOCUS or ranked[0][0] - ranked[1][0] < ITEM_MARGIN:
+        return []
+    points: list[SentenceHit] = []
+    for c, st, en in items[ranked[0][1]]:
+        while True:  # the part's own heading line ("七、下一步工作计划") opens the chunk of its first item
+            line = c.text[st:en].lstrip()
+            head = next((h for h in c.section_path[:1] if line.startswith(h)), "")
+            if not head:
+                break
+            st = c.text.index(head, st) + len(head)
+        spans = [(st + s, st + e) for s, e in sentence_spans(c.text[st:en])]
+        if len(spans) > 1 and _is_label(c.text[spans[0][0]:spans[0][1]].strip()):
+            # The item's label ("行政执法队伍力量有所薄弱。") is one point with the sentence saying what it means.
+            spans[:2] = [(spans[0][0], spans[1][1])]
+        for s, e in spans:
+            if len(c.text[s:e].strip()) >= 4:
+                points.append(_point(top, c, s, e, len(points)))
     return points
 
 
