@@ -261,3 +261,10 @@ def test_a_place_typed_as_its_homophone_is_answered_and_shown_as_understood(pipe
     result = pipeline.ask("虎丘镇政府的法律顾问是哪个律师？")
     assert not result.refused and "李雪萍" in result.answer
     assert result.rewritten_question == "虎邱镇政府的法律顾问是哪个律师？"
+
+
+def test_a_follow_up_switching_topic_quotes_the_new_topics_figures(pipeline):
+    history = [Turn("user", "德化县去年行政复议办了多少件？"), Turn("assistant", "2024年德化全县办理行政复议案件73件。[1]")]
+    result = pipeline.ask("那行政官司呢 一共几件 输了几件", history=history)
+    assert not result.refused and "25件" in result.answer and "败诉仅1件" in result.answer, result.answer
+    assert "计算" not in result.answer  # 一共 asks the stated total, not 25+1

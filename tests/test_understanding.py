@@ -60,6 +60,9 @@ def _h(*turns: str) -> list[Turn]:
      "虎邱镇抓安全生产查了多少家？", None),
     # "那公证呢" after a count asks the same count of another thing.
     (("德化县2024年办了多少法律援助案件？", "1332件"), "那公证呢", "德化县公证有多少？", None),
+    # "那X呢，<its own asks>" switches topic at the same place; "那下面村里呢" narrows the place.
+    (("德化县去年行政复议办了多少件？", "73件"), "那行政官司呢 一共几件 输了几件", "德化县行政官司，一共几件 输了几件？",
+     None),
 ])
 def test_follow_ups_resolve_against_the_conversation(resolver, history, question, expected, searched):
     got = resolve_follow_up(question, _h(*history), resolver)
@@ -123,6 +126,18 @@ def test_a_covered_place_typed_as_its_homophone_is_corrected(resolver, question,
 def test_question_kinds(question, kind):
     intent = read_intent(question)
     assert getattr(intent, kind), intent
+
+
+def test_a_total_asked_beside_another_count_is_not_a_sum():
+    assert not read_intent("那行政官司呢 一共几件 输了几件").sum
+    assert read_intent("新收的加上上年转过来的 一共多少 还剩几件没办完").sum
+
+
+def test_a_new_topic_at_the_same_place_does_not_search_with_the_last_one(resolver):
+    got = resolve_follow_up("那行政官司呢 一共几件 输了几件", _h("德化县去年行政复议办了多少件？", "73件"), resolver)
+    assert got.new_topic and "复议" not in got.search
+    kept = resolve_follow_up("那下面村里呢，有多少个村配上了？", _h("德化县法律顾问覆盖了多少？", "……"), resolver)
+    assert not kept.new_topic and "法律顾问" in kept.search
 
 
 def test_figures_and_arithmetic_show_their_working():

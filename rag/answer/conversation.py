@@ -49,6 +49,7 @@ class Resolved:
     standalone: str  # the question as it would be asked on its own
     search: str  # what retrieval sees: the standalone question plus the previous topic words
     natural: bool  # whether ``standalone`` reads well enough to show the user
+    new_topic: bool = False  # the follow-up names a topic of its own: the last one does not search with it
 
 
 def _strip(text: str) -> str:
@@ -153,6 +154,12 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
         # ("发了多少资料" after a question about 石狮), and so does the topic for the search.
         standalone = _prefix(prev_places, question)
         return Resolved(standalone, f"{standalone} {topic}", True)
+    if (m := _TOPIC_SWITCH.match(question)) and _ASKS_OWN.search(m.group(2)) and any(
+            t not in _DEICTIC and not _SUB_AREA.match(t) for t in question_terms(m.group(1), places)):
+        # "那行政官司呢 一共几件 输了几件": a new topic at the same place, with its own asks; the last
+        # topic (行政复议) would only pull its sentence back.
+        standalone = _prefix(prev_places, f"{m.group(1)}，{m.group(2)}".rstrip("？?。 ") + "？")
+        return Resolved(standalone, standalone, True, new_topic=True)
     body = _LEAD.sub("", question).strip()
     body = _PRONOUN.sub("", body)
     body = re.sub(r"呢(?=[？?。]*$)", "", body)
@@ -167,6 +174,12 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
     standalone = _same_count(_prefix(prev_places, body), previous, body)
     standalone = standalone if re.search(r"[？?]$", standalone) else standalone + "？"
     return Resolved(standalone, f"{standalone} {topic}", not _PRONOUN.match(_LEAD.sub("", question)))
+
+
+#: Parts of the place talked about ("那下面村里呢"): a narrower area, not a new topic.
+_SUB_AREA = re.compile(r"^(?:[村乡镇县区市]里?|村居|社区|乡镇|街道|镇上|基层|[村乡镇县区市]级)$")
+#: "那X呢，<its own ask>": a switch of topic (X names no place; the caller checks) that goes on to ask.
+_TOPIC_SWITCH = re.compile(r"^(?:那么|那)[，,\s]*([^，,。？?！!\s呢]{2,12})呢[？?，,。！!\s]+(\S.*)$")
 
 
 def _same_count(standalone: str, previous: str, body: str) -> str:

@@ -133,7 +133,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     follow = bool(history) and (resolved.search != asked or standalone != asked)
     resolver = retriever.resolver
     is_place = place_test(resolver.known_aliases) if resolver is not None else None
-    told_words = _lent_words(told, is_place, rarest=True) if follow and told else ""
+    told_words = _lent_words(told, is_place, rarest=True) if follow and told and not resolved.new_topic else ""
     own = term_weights([t for t in question_terms(asked, drop) if not _ASKING.search(t)]) if told else {}
     if own and coverage(own, told.lower()) >= TOLD_HOLDS:
         # The last answer already holds what the follow-up asks in its own words ("跟哪些县？" after an

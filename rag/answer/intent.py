@@ -44,6 +44,13 @@ _DIFF = re.compile(r"多了多少|少了多少|[多少高低]多少|净[少多�
                    r"(?<!占)比(?![例率重])[^，。？?]{0,12}[多少高低]|增长了|下降了|变化|差距是多少|多几|少几|还[剩压]|还差(?![在哪距])|剩下|"
                    r"没.{0,3}(?<!做)(好|成|完|结|成功)|未(办结|化解|调解|结案)|还有[^，。？?]{0,10}[没未]")
 _SUM = re.compile(r"一共|总共|合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|共计|总计|合起来")
+#: "一共几件，输了几件": 一共 asks the stated total beside another count, not a sum of the two.
+_TOTAL_ASKED = re.compile(r"(?:一共|总共|共计|总计)[有是办收了]{0,2}(?:多少|几)")
+_ADDING = re.compile(r"加上|再加|合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|合起来")
+
+
+def _total_among_asks(q: str) -> bool:
+    return bool(_TOTAL_ASKED.search(q)) and len(re.findall(r"多少|几", q)) >= 2 and not _ADDING.search(q)
 #: "德化和石狮谁做得多": a quantity compared between places; 谁 asks for the place, not for a person.
 _WHO_MORE = re.compile(r"谁[^，。？?]{0,8}(多|少|高|低|快|慢|大|小|强|弱)")
 _WHICH = r"(谁|哪个|哪一个|哪家|哪里|哪儿|哪边)[^，。？?]{0,12}"
@@ -100,7 +107,7 @@ def read_intent(question: str) -> Intent:
         most=bool(_MOST.search(q)),
         least=bool(_LEAST.search(q)),
         diff=diff,
-        sum=bool(_SUM.search(q)),
+        sum=bool(_SUM.search(q)) and not _total_among_asks(q),
         previous_year=bool(_PREVIOUS_YEAR.search(q)),
         rank=bool(_RANK.search(q)),
         fewer=bool(_RANK_LESS.search(q)),
