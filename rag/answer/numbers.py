@@ -27,7 +27,7 @@ _FIGURE = re.compile(
 _SCALE = {"万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8, "千": 1e3, "万亿": 1e12}
 #: Measure words grouped by what they count; figures of one group can be compared and added.
 _KINDS = {
-    "count": "件起宗个份条篇项批期卷本册部类座",
+    "count": "件起宗个份条篇项批期卷本册部类座张台辆套",
     "people": "人名位",
     "org": "家户所支",
     "event": "次场",
@@ -37,7 +37,7 @@ _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "m
                "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits", "户次": "visits",
                "平方米": "area", "公里": "length"}
 #: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
-_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|家|户|人|名|位|次|场|个|元|天|"
+_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|张|台|辆|套|家|户|人|名|位|次|场|个|元|天|"
                          r"公里|平方米|个小时|个工作日|小时|所|座|批|期)")
 #: Operators a question states in words, in order: "新收的加上结转的，再减掉办结的".
 _OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉|"
