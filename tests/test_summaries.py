@@ -150,3 +150,17 @@ def test_a_topic_of_one_item_of_a_part_gets_that_items_sentences(pipeline, quest
     assert not result.refused, result.answer
     assert all(w in result.answer for w in wanted), result.answer
     assert other not in result.answer, result.answer
+
+
+@pytest.mark.parametrize(("question", "points"), [
+    # 「哪些薄弱的地方」 names the problems part by its own word, not things of one kind.
+    ("德化法治政府还有哪些薄弱的地方", ("法治建设人才保障不足", "行政执法规范化", "普法宣传效果")),
+    # 「从哪几个方面发力」 asks for the plans' points; the plans of a 2024 report are about 2025.
+    ("鲤城区今年（2025年）法治政府建设准备从哪几个方面发力？", ("政治站位", "优化政府职能", "改革赋能", "规范权力运行")),
+    ("安溪去年搞普法，主要是从哪几个方面下手的？", ("落实普法责任", "加强阵地建设", "组建志愿队伍")),
+])
+def test_where_work_starts_and_weak_spots_ask_for_the_points(pipeline, question, points):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    assert len(_points(result.answer)) == len(points), result.answer
+    assert all(p in result.answer for p in points), result.answer

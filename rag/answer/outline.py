@@ -32,7 +32,9 @@ _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况"
             "怎么样", "如何", "重点", "这块", "几件", "哪几件", "事", "事情", "一下", "说说", "讲讲", "都", "有", "哪",
             "报告", "里", "自己", "说", "承认", "提到", "政府", "上", "着", "了", "的", "在", "是", "把", "被", "给",
             "也", "还", "就", "又", "吗", "呢", "吧", "啊", "人", "些", "个", "这", "那", "他们", "我们", "这份",
-            "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下"}
+            "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下",
+            # where work starts ("从哪几个方面下手", "在哪发力"): how, not which section
+            "从", "是从", "下手", "入手", "着手", "发力", "着力"}
 #: Front matter and signature: never a section a question is about.
 _FRONT = ("导言", "落款")
 #: A section must match the question at least this well to be its answer (words, meaning); the part a
@@ -214,7 +216,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         areas = [x for x in inside if _AREA_LIST.search(x.text)] if _ASKS_AREAS.search(question) else []
         if areas:
             inside = areas  # "明年重点盯哪几块": the sentence listing "社会治理、古城文旅、民生保障等重点领域"
-        if inside and (areas or _asks_things(question)):
+        if inside and (areas or _asks_things(question, part_words)):
             # "下一步请哪些人来上课", "想借哪些平台普法": the things one plan names ("法律专家、资深法官等",
             # "抖音、快手等平台"): the part's best sentence answers, not the part's points.
             if inside[0] is not ev.sentences[0]:
@@ -257,18 +259,25 @@ _AREA = re.compile(r"这块|这一块|这方面|方面|领域")
 #: "哪些人", "哪几家单位", "什么平台": a list of things of one kind. Not the part's own points ("哪些工作",
 #: "哪几块", "什么打算").
 _WHICH_THINGS = re.compile(r"(?:哪些|哪几[个位类种家样]?|哪[类种位家样]|什么|啥)([\u4e00-\u9fff]{1,5})")
-_PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|打算|计划|安排|"
+_PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|环节|打算|计划|安排|"
                          r"重点|任务|内容|亮点|成绩|成效|招|办法|块|领域|地方|变化|新|动作|名堂|思路|目标|想法|方向|部署)")
 
 
 #: Areas asked for ("重点盯哪几块", "关注哪些领域") and a sentence listing them ("A、B、C等重点领域").
-_ASKS_AREAS = re.compile(r"(?:哪些|哪几)[个大]?(?:块|领域|方面)")
+#: ("从哪几个方面发力/下手" asks for the plans' or the work's points, not the areas they name.)
+_ASKS_AREAS = re.compile(r"(?:哪些|哪几)[个大]?(?:块|领域|方面)(?![^，。？?]{0,2}(?:发力|下手|入手|着手|着力|推进))")
 _AREA_LIST = re.compile(r"、[^，。；;]{1,12}等[^，。；;]{0,4}(?:领域|方面)")
 
 
-def _asks_things(question: str) -> bool:
+def _asks_things(question: str, part_words: list[str] = ()) -> bool:
     m = _WHICH_THINGS.search(question)
-    return m is not None and not _PART_NOUNS.match(m.group(1))
+    if m is None:
+        return False
+    noun = m.group(1)
+    for w in part_words:  # "哪些薄弱的地方", "哪些薄弱环节": the part itself, as its own word says
+        if noun.startswith(w):
+            noun = noun[len(w):].lstrip("的") or "问题"
+    return not _PART_NOUNS.match(noun)
 
 
 #: A subject a part speaks of in at most this many of its paragraphs is a detail of it, not a theme.
