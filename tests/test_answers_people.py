@@ -268,3 +268,20 @@ def test_a_follow_up_switching_topic_quotes_the_new_topics_figures(pipeline):
     result = pipeline.ask("那行政官司呢 一共几件 输了几件", history=history)
     assert not result.refused and "25件" in result.answer and "败诉仅1件" in result.answer, result.answer
     assert "计算" not in result.answer  # 一共 asks the stated total, not 25+1
+
+
+def test_a_question_asking_two_things_quotes_the_sentence_for_each(pipeline):
+    # The follow-up asks for the repealed files and for the post-evaluations; the ranker's first sentence
+    # is the one the last answer quoted (12件), the asked figures follow it.
+    history = [Turn("user", "石狮2024年以市政府名义出了几个规范性文件？"),
+               Turn("assistant", "以市政府或市政府办公室名义出台规范性文件12件。")]
+    result = pipeline.ask("废掉的有多少？后评估又做了几件", history=history)
+    assert not result.refused and "22件" in result.answer, result.answer
+
+
+def test_asking_clauses_are_counted():
+    from rag.answer.extractive import asks
+
+    assert asks("虎邱镇请的是哪家律所？一年审了多少份合同？") == 2
+    assert asks("那行政官司呢 一共几件 输了几件") == 2
+    assert asks("德化办了多少件法律援助？") == 1

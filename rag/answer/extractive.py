@@ -69,8 +69,19 @@ def _trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     return text[: cut if cut > limit // 2 else limit] + "……"
 
 
-def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool = False) -> list[SentenceHit]:
-    """The best sentence, plus close runners-up (more of them for list questions), never overlapping."""
+#: A question's asking clauses: "哪家律所的哪位律师？一年审了多少份合同？" asks two things.
+_ASK = re.compile(r"多少|几[个件家次项名人条场所位份起宗]?|哪|谁|什么|啥|吗|是否|怎么|如何|有没有")
+
+
+def asks(question: str) -> int:
+    """How many clauses of the question ask something."""
+    return sum(1 for c in re.split(r"[，,。？?！!；;\s]+", question) if _ASK.search(c))
+
+
+def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool = False,
+                     several: bool = False) -> list[SentenceHit]:
+    """The best sentence, plus close runners-up (more of them for list questions, and for a question asking
+    ``several`` things, whose second answer is rarely the ranker's first), never overlapping."""
     if not sentences:
         return []
     if foreign:
@@ -81,7 +92,7 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
         return sorted(close, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
     best = sentences[0]
     limit = 4 if intent.list else 3
-    margin = 1.5 if intent.list else 1.0  # in logits of the sentence model
+    margin = (1.5 if intent.list else 1.0) + (MORE_ASKS_MARGIN if several else 0.0)  # in logits of the sentence model
     chosen = [best]
     if intent.list:
         chosen += _series(best, sentences, limit + 2)
@@ -95,6 +106,10 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
         chosen.append(s)
     # Report order reads better than score order when sentences come from the same chunk.
     return sorted(chosen, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
+
+
+#: How much further (in the ranker's logits) runners-up may trail for a question asking several things.
+MORE_ASKS_MARGIN = 1.0
 
 
 def _with_body(s: SentenceHit) -> SentenceHit:
@@ -156,7 +171,8 @@ class ExtractiveAnswerer:
                 else:
                     line = f"{head}共{len(pieces)}点：\n" + "\n".join(pieces)
             else:
-                chosen = select_sentences(sentences, intent, foreign=is_cross_language(ev))
+                chosen = select_sentences(sentences, intent, foreign=is_cross_language(ev),
+                                          several=len(parts) == 1 and asks(question) > 1)
                 if len(parts) > 1 and intent.number and not intent.list and sentences:
                     # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
                     chosen = sentences[:1]
