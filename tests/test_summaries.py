@@ -144,6 +144,7 @@ def test_things_of_one_kind_asked_of_a_part_are_its_best_sentence(pipeline):
     # that item's sentences answer, not every plan's or problem's heading.
     ("石狮明年打算怎么把普法宣传做得更好？", ("志愿者培训长效机制", "年轻群体", "固定宣传阵地"), "闽执法"),
     ("德化的普法宣传哪里做得不够好？", ("宣传形式较为单一", "参与感不强"), "公职律师"),
+    ("石狮明年普法打算咋搞", ("志愿者培训长效机制", "固定宣传阵地"), "闽执法"),  # 咋 is 怎么, not a topic
 ])
 def test_a_topic_of_one_item_of_a_part_gets_that_items_sentences(pipeline, question, wanted, other):
     result = pipeline.ask(question)

@@ -104,7 +104,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     retriever = pipe.retriever
     # Traditional characters are folded to simplified, as the retriever does for its query, so the
     # question's words also match the report text in place names and evidence.
-    typed = to_simplified(question)
+    # 咋 is how a citizen types 怎么 (咋搞, 咋样, 咋办): read as the question word it is, never a topic.
+    typed = to_simplified(question).replace("咋", "怎么")
     # A covered place typed as its homophone (虎丘镇 for 虎邱镇) is read as that place, and shown.
     asked = retriever.resolver.correct_homophones(typed) if retriever.resolver is not None else typed
     history = [Turn(t.role, to_simplified(t.content)) for t in history]
