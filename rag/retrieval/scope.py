@@ -255,10 +255,12 @@ class ScopeResolver:
         fixed = question
         with self._lock:
             for name in unknown:
-                stem = self.aliases_of(name)[1] if len(self.aliases_of(name)) > 2 else name
-                docs = self._own.get(_pinyin(stem), [])
-                stems = {self.aliases_of(self._by_id[d].places[-1])[-2] for d in docs}
-                stems = {s for s in stems if _pinyin(s) == _pinyin(stem) and s != stem}
+                forms = self.aliases_of(name)  # (name, its stem when a suffix comes off, pinyin)
+                stem = forms[1] if len(forms) > 2 else name
+                sound = _pinyin(stem)
+                # The covered places sounding the same: their own stems (虎邱镇 → 虎邱), by their pinyin alias.
+                stems = {self.aliases_of(self._by_id[d].places[-1])[-2] for d in self._own.get(sound, [])}
+                stems = {s for s in stems if s != stem and _pinyin(s) == sound}
                 if len(stems) != 1:
                     return question
                 fixed = fixed.replace(stem, stems.pop())
