@@ -373,11 +373,8 @@ def _focused_item(topic: dict[str, float], top: ScoredChunk, chunks: list[Chunk]
         return []
     points: list[SentenceHit] = []
     for c, st, en in items[ranked[0][1]]:
-        while True:  # the part's own heading line ("七、下一步工作计划") opens the chunk of its first item
-            line = c.text[st:en].lstrip()
-            head = next((h for h in c.section_path[:1] if line.startswith(h)), "")
-            if not head:
-                break
+        head = c.section_path[0]  # the part's own heading line ("七、下一步工作计划") opens its first item's chunk
+        if c.text[st:en].lstrip().startswith(head):
             st = c.text.index(head, st) + len(head)
         spans = [(st + s, st + e) for s, e in sentence_spans(c.text[st:en])]
         if len(spans) > 1 and _is_label(c.text[spans[0][0]:spans[0][1]].strip()):
