@@ -261,6 +261,11 @@ def test_a_place_typed_as_its_homophone_is_answered_and_shown_as_understood(pipe
     result = pipeline.ask("虎丘镇政府的法律顾问是哪个律师？")
     assert not result.refused and "李雪萍" in result.answer
     assert result.rewritten_question == "虎邱镇政府的法律顾问是哪个律师？"
+    # The follow-up keeps the place its question was typed with: 虎邱镇's report alone answers.
+    first = pipeline.ask("虎丘镇请的律师是哪个")
+    follow = pipeline.ask("她一年帮镇里审了多少合同", history=[Turn("user", "虎丘镇请的律师是哪个"),
+                                                   Turn("assistant", first.answer)])
+    assert "90件" in follow.answer and {c.doc for c in follow.citations} == {"huqiu-2024"}, follow.answer
 
 
 def test_a_follow_up_switching_topic_quotes_the_new_topics_figures(pipeline):

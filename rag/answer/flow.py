@@ -106,9 +106,12 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     # question's words also match the report text in place names and evidence.
     # 咋 is how a citizen types 怎么 (咋搞, 咋样, 咋办): read as the question word it is, never a topic.
     typed = to_simplified(question).replace("咋", "怎么")
-    # A covered place typed as its homophone (虎丘镇 for 虎邱镇) is read as that place, and shown.
-    asked = retriever.resolver.correct_homophones(typed) if retriever.resolver is not None else typed
-    history = [Turn(t.role, to_simplified(t.content)) for t in history]
+    # A covered place typed as its homophone (虎丘镇 for 虎邱镇) is read as that place, and shown; so it is in
+    # the conversation's earlier questions, whose place a follow-up keeps.
+    fix = retriever.resolver.correct_homophones if retriever.resolver is not None else (lambda text: text)
+    asked = fix(typed)
+    history = [Turn(t.role, fix(to_simplified(t.content)) if t.role == "user" else to_simplified(t.content))
+               for t in history]
     resolved = resolve_follow_up(asked, history, retriever.resolver)
     if history:
         condensed = pipe.answerer.condense(asked, history)
