@@ -78,6 +78,10 @@ def asks(question: str) -> int:
     return sum(1 for c in re.split(r"[，,。？?！!；;\s]+", question) if _ASK.search(c))
 
 
+#: How much further (in the ranker's logits) runners-up may trail for a question asking several things.
+MORE_ASKS_MARGIN = 1.0
+
+
 def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool = False,
                      several: bool = False) -> list[SentenceHit]:
     """The best sentence, plus close runners-up (more of them for list questions, and for a question asking
@@ -106,10 +110,6 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
         chosen.append(s)
     # Report order reads better than score order when sentences come from the same chunk.
     return sorted(chosen, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
-
-
-#: How much further (in the ranker's logits) runners-up may trail for a question asking several things.
-MORE_ASKS_MARGIN = 1.0
 
 
 def _with_body(s: SentenceHit) -> SentenceHit:

@@ -45,10 +45,14 @@ _LEAST = re.compile(r"最(少|低|小|短|慢|差|弱)")
 _DIFF = re.compile(r"多了多少|少了多少|[多少高低]多少|净[少多增减]|[降升涨增减]了几|[降升涨增减]了多少|增加了多少|减少了多少|差多少|相差|差了|高出|低了|多出|"
                    r"(?<!占)比(?![例率重])[^，。？?]{0,12}[多少高低]|增长了|下降了|变化|差距是多少|多几|少几|还[剩压]|还差(?![在哪距])|剩下|"
                    r"没.{0,3}(?<!做)(好|成|完|结|成功)|未(办结|化解|调解|结案)|还有[^，。？?]{0,10}[没未]")
-_SUM = re.compile(r"一共|总共|合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|共计|总计|合起来")
-#: "一共几件，输了几件": 一共 asks the stated total beside another count, not a sum of the two.
-_TOTAL_ASKED = re.compile(r"(?:一共|总共|共计|总计)[有是办收了]{0,2}(?:多少|几)")
-_ADDING = re.compile(r"加上|再加|合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|合起来")
+#: Words of a total ("一共多少") and of adding things up ("加起来"); either asks a sum.
+_TOTAL_WORDS = "一共|总共|共计|总计"
+_ADDING_WORDS = "合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|合起来"
+_SUM = re.compile(f"{_TOTAL_WORDS}|{_ADDING_WORDS}")
+#: "一共几件，输了几件": 一共 asks the stated total beside another count, not a sum of the two; an adding
+#: word (or 加上/再加) still asks one.
+_TOTAL_ASKED = re.compile(f"(?:{_TOTAL_WORDS})[有是办收了]{{0,2}}(?:多少|几)")
+_ADDING = re.compile(f"加上|再加|{_ADDING_WORDS}")
 
 
 def _total_among_asks(q: str) -> bool:
