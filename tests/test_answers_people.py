@@ -290,3 +290,21 @@ def test_asking_clauses_are_counted():
     assert asks("虎邱镇请的是哪家律所？一年审了多少份合同？") == 2
     assert asks("那行政官司呢 一共几件 输了几件") == 2
     assert asks("德化办了多少件法律援助？") == 1
+
+
+def test_two_things_counted_by_one_noun_said_once_are_the_two_parts(pipeline):
+    """"检查的案子比处罚的多多少": 案子 is said once for both, and 平台 sets the scene; the figures are 行政
+    检查 and 行政处罚, not the 12596 cases in all."""
+    result = pipeline.ask("鲤城执法平台上检查的案子比处罚的多多少件")
+    assert not result.refused
+    assert "11692−900=10792" in result.answer, result.answer
+    result = pipeline.ask("德化电子证照 生成的跟调用的哪个多 差几份")
+    assert "33942−24294=9648" in result.answer, result.answer
+
+
+def test_problems_and_shortcomings_asked_together_list_every_point(pipeline):
+    result = pipeline.ask("虎邱镇在法治建设上查摆出了哪些问题和不足？")
+    lines = [ln for ln in result.answer.splitlines() if re.match(r"\d+\. ", ln)]
+    assert len(lines) == 3, result.answer
+    for key, line in zip(("法治意识", "执法队伍力量", "法治宣传"), lines, strict=True):
+        assert key in line

@@ -19,6 +19,7 @@ from rag.answer.compare import topic_words
 from rag.answer.evidence import SentenceHit, years_in
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent
+from rag.answer.lexicon import synonyms
 from rag.answer.numbers import (
     COUNTED_KINDS,
     PART_OF,
@@ -567,13 +568,28 @@ def _by_operands(question: str, intent: Intent) -> bool:
 def _operand_figures(question: str, sentence: str, kind: str) -> list[Figure]:
     """One figure per phrase the question combines ("检查类" → 行政检查11692件, "处罚类" → 900件)."""
     out: list[Figure] = []
-    for phrase in operands(question):
+    phrases = operands(question)
+    for i, phrase in enumerate(phrases):
         words = [w for w in tokenize(phrase) if len(w) > 1 and not w.isdigit()]
-        found = named_figures(sentence, word_groups(words), kind)
+        head = _shared_head(phrase, phrases[1 - i]) if len(phrases) == 2 else []
+        groups = word_groups(words)
+        if head and (kept := [w for w in words if w not in head]):
+            # The word just before "的案子" tells this operand from the other ("…平台上检查的案子" → 检查),
+            # the words before it set the scene (平台 names the total): nearest first, not rarest.
+            groups = [[w, *sorted(synonyms(w))] for w in reversed(kept)]
+        found = named_figures(sentence, groups, kind)
         if not found or found[0] in out:
             return []
         out.append(found[0])
     return out
+
+
+def _shared_head(phrase: str, other: str) -> list[str]:
+    """The noun both operands count, said once ("检查的案子比处罚的[案子]多"): it names neither figure, and
+    in the sentence it names the total (办理案件12596件) rather than either part."""
+    if not other.endswith("的") or "的" not in phrase.rstrip("的"):
+        return []
+    return [w for w in tokenize(phrase.rstrip("的").rsplit("的", 1)[1]) if len(w) > 1]
 
 
 _EARLIER = re.compile(r"去年|上年|上一年|前一年|同期|上期")

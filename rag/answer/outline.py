@@ -274,9 +274,9 @@ def _asks_things(question: str, part_words: list[str] = ()) -> bool:
     if m is None:
         return False
     noun = m.group(1)
-    for w in part_words:  # "哪些薄弱的地方", "哪些薄弱环节": the part itself, as its own word says
+    for w in part_words:  # "哪些薄弱的地方", "哪些问题和不足": the part itself, as its own words say
         if noun.startswith(w):
-            noun = noun[len(w):].lstrip("的") or "问题"
+            noun = noun[len(w):].lstrip("的和与及、跟或") or "问题"
     return not _PART_NOUNS.match(noun)
 
 

@@ -72,7 +72,17 @@ def _full_width_punct(line: str) -> str:
     return "".join(out)
 
 
+#: Markdown emphasis left by web-page extraction ("**三是探索数字赋能基层社会治理。**"): never content.
+_EMPHASIS = re.compile(r"\*\*+")
+
+
+#: A character the source's encoding could not hold, written as "???" ("中国白???德化瓷"): the conventional
+#: placeholder for a missing character, so that no sentence is cut at a question mark inside a name.
+_LOST_CHAR = re.compile(r"(?<=[\u4e00-\u9fff“”《])\?{2,}(?=[\u4e00-\u9fff“”》])")
+
+
 def normalize_line(line: str) -> str:
+    line = _LOST_CHAR.sub("□", _EMPHASIS.sub("", line))
     line = re.sub(r"[ \t]+", " ", line.strip())
     line = _CJK_ALNUM_SPACE.sub("", line)
     line = _MARKER_SPACE.sub(r"\1", line)

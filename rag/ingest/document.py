@@ -18,7 +18,7 @@ from rag.schema import Chunk
 class ParsedDocument:
     doc_id: str
     path: Path
-    content_hash: str  # of the raw bytes: what decides re-ingest
+    content_hash: str  # of the raw bytes and PARSE_VERSION: what decides re-ingest
     text: str  # cleaned
     metadata: DocMetadata
     sections: list[Section]
@@ -32,8 +32,14 @@ def doc_id_for(path: Path) -> str:
     return path.stem
 
 
+#: Bumped when reading, cleaning or chunking changes what a file yields, so that an index built by an
+#: earlier version re-ingests its files rather than keeping their old text.
+PARSE_VERSION = "2"
+
+
 def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
+    """What decides re-ingest: the raw bytes, and the version of the code that turns them into chunks."""
+    h = hashlib.sha256(f"parse-v{PARSE_VERSION}\n".encode())
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
