@@ -308,3 +308,9 @@ def test_problems_and_shortcomings_asked_together_list_every_point(pipeline):
     assert len(lines) == 3, result.answer
     for key, line in zip(("法治意识", "执法队伍力量", "法治宣传"), lines, strict=True):
         assert key in line
+
+
+def test_a_bare_item_label_quoted_with_its_sentence_does_not_repeat_it(pipeline):
+    result = pipeline.ask("德化县政府拍板重大事情之前，按规定要走哪些程序？")
+    assert "公众参与、专家论证、风险评估、合法性审查和集体讨论决定" in result.answer
+    assert result.answer.count("作为决策的基本遵循") == 1, result.answer

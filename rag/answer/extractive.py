@@ -118,6 +118,18 @@ def _with_body(s: SentenceHit) -> SentenceHit:
     return s if end == s.end else dataclasses.replace(s, end=end)
 
 
+def _without_repeats(chosen: list[SentenceHit]) -> list[SentenceHit]:
+    """A bare item label quoted with the sentence after it ("一是安全生产领域。制定年度…") already says that
+    sentence: it is not quoted again on its own."""
+    out: list[SentenceHit] = []
+    for s in chosen:
+        if any(c.hit.chunk.id == s.hit.chunk.id and c.start <= s.start and s.end <= c.end for c in out):
+            continue
+        out = [c for c in out if not (c.hit.chunk.id == s.hit.chunk.id and s.start <= c.start and c.end <= s.end)]
+        out.append(s)
+    return out
+
+
 def _series(first: SentenceHit, sentences: list[SentenceHit], limit: int) -> list[SentenceHit]:
     """The clauses that continue a list the best sentence begins ("海丝金融巡回法庭受理…；信用修复中心
     帮助…；知识产权保护法治促进中心…。"): a list question wants all of them, not its first."""
@@ -177,7 +189,7 @@ class ExtractiveAnswerer:
                 if len(parts) > 1 and intent.number and not intent.list and sentences:
                     # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
                     chosen = sentences[:1]
-                chosen = [_with_body(s) for s in chosen]
+                chosen = _without_repeats([_with_body(s) for s in chosen])
                 pieces = []
                 for s in chosen:
                     n = book.cite(s.hit, s.text)
