@@ -314,3 +314,29 @@ def test_a_bare_item_label_quoted_with_its_sentence_does_not_repeat_it(pipeline)
     result = pipeline.ask("德化县政府拍板重大事情之前，按规定要走哪些程序？")
     assert "公众参与、专家论证、风险评估、合法性审查和集体讨论决定" in result.answer
     assert result.answer.count("作为决策的基本遵循") == 1, result.answer
+
+
+def test_a_person_not_named_is_not_answered_by_places_offices_or_brands(pipeline):
+    """The tagger reads 石狮, 司法厅 and 法援/惠民 as personal names; none of them names the head asked for."""
+    assert pipeline.ask("鲤城区法援中心的主任叫什么名字？").refused
+    # (石狮's report names a model mediator near its 司法局 sentences: at most a cautioned answer.)
+    result = pipeline.ask("石狮市司法局局长叫什么名字？")
+    assert result.refused or "可能不能完全回答" in result.notice, result.answer
+    result = pipeline.ask("虎邱镇的法律顾问是谁")
+    assert not result.refused and "李雪萍" in result.answer
+
+
+def test_shortcomings_asked_in_everyday_words_list_the_problems_part(pipeline):
+    for question, first in (("安溪那份报告里，县里自己承认还有哪些没做好的地方？", "边远乡镇法治建设水平有待提高"),
+                            ("鲤城区觉得自己哪些地方还欠点火候？", "法治政府建设工作合力仍需进一步提升")):
+        result = pipeline.ask(question)
+        lines = [ln for ln in result.answer.splitlines() if re.match(r"\d+\. ", ln)]
+        assert len(lines) == 3 and first in lines[0], result.answer
+
+
+def test_who_is_asking_is_not_what_is_asked(pipeline):
+    """「我是做生意的，…」 introduces the asker: 做生意 is not the topic (德化's 营商环境 work is not its 短板)."""
+    result = pipeline.ask("我是做生意的，想知道德化县政府自己检讨出来的短板有哪几条？")
+    assert "法治建设人才保障不足" in result.answer, result.answer
+    result = pipeline.ask("我在石狮开厂的，想知道政府去年为民营企业具体做了哪些事")
+    assert "十四条措施" in result.answer and all(c.doc == "shishi-2024" for c in result.citations)

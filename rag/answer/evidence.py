@@ -359,7 +359,7 @@ _ASKS_WHO = re.compile(r"谁|who", re.I)
 #: A person asked for by name or by role ("负责人是谁", "局长是谁"): an office does not answer it.
 #: (叫什么/名字 ask a person's name only of a person: "那位律师叫什么", not "那个平台叫啥", "叫什么窗口".)
 _PERSON_NOUN = r"(?:律师|负责人|主任|书记|组长|[长员姐哥人他她])"
-_ASKS_NAME = re.compile(rf"{_PERSON_NOUN}[^，。？?、]{{0,8}}(?:叫(?:什么|啥)(?![\u4e00-\u9fff])|叫(?:什么|啥)名字|名字)"
+_ASKS_NAME = re.compile(rf"{_PERSON_NOUN}[^，。？?、]{{0,8}}(?:叫(?:什么|啥)(?![\u4e00-\u9fff])|叫(?:什么|啥)名字|名字(?![起来命]))"
                         r"|真名|全名|哪位|姓名|姓什么|(负责人|[长任记师员理])是?谁")
 _ASKS_PERSON = re.compile(f"{_ASKS_WHO.pattern}|{_ASKS_NAME.pattern}", re.I)
 
@@ -383,11 +383,33 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
     return out
 
 
+#: Words the tagger reads as a person's name that end like an office or a body (司法厅, 公安局).
+_BODY_SUFFIX = re.compile(r"[厅局院委办所处室部科庭队站组会署]$")
+#: Common surnames (the national ranking's first hundred and more, with Fujian's own): jieba's tagger
+#: also reads 法援, 惠民 and 法律援助 as names; a person's name starts with a surname.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟"
+    "姜崔谭陆范汪廖石金韦贾夏付傅方邹熊白孟秦邱丘侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易乔"
+    "赖文施洪辛柯庄颜涂卓连游詹骆翁温童阮欧谷岳倪殷包甘尤梅聂章凌单毕邢宁华祝葛鲍郁盛霍蓝官纪")
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "司徒", "东方", "慕容", "令狐")
+
+
+def _name_shaped(word: str) -> bool:
+    if word.startswith(_COMPOUND_SURNAMES):
+        return 3 <= len(word) <= 4
+    return 2 <= len(word) <= 3 and word[0] in _SURNAMES
+
+
 def has_person(text: str, known: str = "") -> bool:
-    """Whether the text names a person the question does not: "凤姐工作室" does not tell who 凤姐 is."""
+    """Whether the text names a person the question does not: "凤姐工作室" does not tell who 凤姐 is; nor
+    do a place (石狮) or an office (司法厅), which the tagger also reads as a name."""
     import jieba.posseg
 
-    return any(flag == "nr" and len(w) >= 2 and w not in known for w, flag in jieba.posseg.lcut(text))
+    from rag.retrieval.gazetteer import county_stems, division_names
+
+    places, stems = division_names(), county_stems()
+    return any(flag == "nr" and _name_shaped(w) and w not in known and w not in places and w not in stems
+               and not _BODY_SUFFIX.search(w) for w, flag in jieba.posseg.lcut(text))
 
 
 def _gaps(f: dict[str, float]) -> dict[str, float]:

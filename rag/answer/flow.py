@@ -84,6 +84,19 @@ def check_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
+#: "我是做生意的，…", "我在石狮开厂的，…", "作为一名退休教师，…": who is asking, not what is asked.
+_SELF_INTRODUCTION = re.compile(r"^(?:我|咱)们?(?:是|在)[^，,。？?！!]{1,16}[，,]\s*|^作为[^，,。？?！!]{1,12}[，,]\s*")
+
+
+def without_self_introduction(question: str, places_in: Callable[[str], list[str]]) -> str:
+    """The question without the asker's introduction of themselves, whose words ("做生意") would be read as
+    its topic; a place it names stays (「我在石狮开厂的，想知道政府…」 is about 石狮)."""
+    m = _SELF_INTRODUCTION.match(question)
+    if m is None or len(question) - m.end() < 6:
+        return question
+    return "".join(places_in(m.group(0))) + question[m.end():]
+
+
 def _place_words(scope: Scope) -> list[str]:
     words = []
     for p in scope.places:
@@ -106,6 +119,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     # question's words also match the report text in place names and evidence.
     # 咋 is how a citizen types 怎么 (咋搞, 咋样, 咋办): read as the question word it is, never a topic.
     typed = to_simplified(question).replace("咋", "怎么")
+    if retriever.resolver is not None:
+        typed = without_self_introduction(typed, retriever.resolver.places_in)
     # A covered place typed as its homophone (虎丘镇 for 虎邱镇) is read as that place, and shown; so it is in
     # the conversation's earlier questions, whose place a follow-up keeps.
     fix = retriever.resolver.correct_homophones if retriever.resolver is not None else (lambda text: text)

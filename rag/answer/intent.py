@@ -24,7 +24,8 @@ _SUMMARY = re.compile(
     # shortcomings, asked as such (not "解决了多少问题")
     r"(不足|问题|短板|差距|薄弱|毛病|缺点|困难)[^，。？?]{0,4}(有哪些|是什么|有啥|在哪|哪些)|"
     r"(哪些|什么|有啥|存在|承认|还有|自己说)[^，。？?]{0,8}(不足|问题|短板|差距|薄弱|毛病|缺点|困难)|差在哪|"
-    r"(哪里|哪儿|哪些地方|什么地方)[^，。？?]{0,4}[不没][够好行足做到]|"
+    r"(哪里|哪儿|哪些地方|什么地方)[^，。？?]{0,4}[不没][够好行足做到]|(哪些|什么|啥)[^，。？?]{0,3}[不没](做好|做到|到位|落实)|"
+    r"欠[点些]?火候|火候不够|"
     # plans, asked as such (not "上线以后用的人多不多")
     r"(下一步|明年|接下来|今后|以后|将来|未来)[^，。？?]{0,8}(打算|计划|准备|要做|要干|干啥|干什么|做什么|重点|抓|搞|安排|工作|思路)|"
     r"(工作)?(打算|思路|展望)|(准备|打算|计划)[^，。？?]{0,8}(干|做|抓|搞|弄|发力|着力|入手|下手|着手)|"
@@ -100,8 +101,9 @@ class Intent:
 def read_intent(question: str) -> Intent:
     q = question.strip()
     number = bool(_NUMBER.search(q))
-    diff = bool(_DIFF.search(q))
     summary = bool(_SUMMARY.search(q))
+    # "还有哪些没做好的地方" asks for shortcomings, not for how many are left undone.
+    diff = bool(_DIFF.search(q)) and (number or not summary)
     who_more = bool(_WHO_MORE.search(q))
     return Intent(
         number=number or diff or who_more,

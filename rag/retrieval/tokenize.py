@@ -32,6 +32,12 @@ def _t2s():
 
 def to_simplified(text: str) -> str:
     """Fold traditional characters to simplified so 「法律援助」 written 法律援助 in 繁體 still matches."""
+    return _t2s_short(text) if len(text) <= CACHED_CHARS else _t2s().convert(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _t2s_short(text: str) -> str:
+    # One question is folded by the flow, the scope and the retriever alike: once is enough.
     return _t2s().convert(text)
 
 
