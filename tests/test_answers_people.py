@@ -340,3 +340,15 @@ def test_who_is_asking_is_not_what_is_asked(pipeline):
     assert "法治建设人才保障不足" in result.answer, result.answer
     result = pipeline.ask("我在石狮开厂的，想知道政府去年为民营企业具体做了哪些事")
     assert "十四条措施" in result.answer and all(c.doc == "shishi-2024" for c in result.citations)
+
+
+def test_the_number_of_things_to_add_up_is_read_from_the_question(pipeline):
+    history = [Turn("user", "石狮给老百姓提供法律服务的地方是怎么布点的？"),
+               Turn("assistant", "建成市级公共法律服务中心、镇（街道）公共法律服务工作站和村（社区）公共法律服务工作室三级实体平台。")]
+    result = pipeline.ask("这三级加起来一共多少个？", history=history)
+    assert "1+9+128=138" in result.answer, result.answer
+
+
+def test_an_average_of_people_counted_in_another_measure_word(pipeline):
+    result = pipeline.ask("石狮那边平均一家帮人说和的机构配了几个人？")
+    assert "753÷212≈3.55" in result.answer, result.answer

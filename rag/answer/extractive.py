@@ -313,9 +313,15 @@ def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> s
     unit = asked_unit(question) or ("钱" if wanted_kind(question) == "money" else "")  # "罚的钱，平均每起罚了多少"
     if not _AVERAGE.search(question) or not unit:
         return ""
+    if unit == "个" and re.search(r"(?:多少|几)个人(?!次)", question):
+        unit = "人"  # "平均一家配了几个人": people are counted (753名), 个 is only the classifier
 
     def asked(f: Figure) -> bool:
-        return f.kind == "money" if unit == "钱" else f.unit.lstrip("余").startswith(unit) and f.kind in COUNTED_KINDS
+        if unit == "钱":
+            return f.kind == "money"
+        # (753名 answers "几个人": a count of people in another measure word.)
+        same = f.unit.lstrip("余").startswith(unit) or (unit_kind(unit) == "people" and f.kind == "people")
+        return same and f.kind in COUNTED_KINDS
 
     for s in select_sentences(part.evidence.sentences, intent)[:RUNNERS_UP]:
         figs = figures(s.text)
@@ -483,9 +489,17 @@ def _case_flow(sentence: str, same: list[Figure]) -> str:
 _LISTED = re.compile(r"[^，,。？?]*?((?:[^、，,。？?]{1,8}、)+[^、，,。？?]{1,8}?)(?:加起来|加在一起|合起来|一共|总共|合计)")
 
 
+#: Things counted before adding them up: "这三级加起来", "三者一共", "这四类合计".
+_COUNTED = re.compile(r"([两三四五六七八九])(?:个|级|类|项|样|种|家|者|块|部分)[^，,。？?]{0,3}?(?:加起来|加在一起|合起来|一共|总共|合计)")
+_CN_DIGIT = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
 def _listed(question: str) -> int:
     m = _LISTED.search(question)
-    return m.group(1).count("、") + 1 if m else 0
+    if m:
+        return m.group(1).count("、") + 1
+    m = _COUNTED.search(question)
+    return _CN_DIGIT[m.group(1)] if m else 0
 
 
 def _across_sentences(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
