@@ -25,7 +25,8 @@ class Field:
 FIELDS = (
     Field("doc_number", re.compile(r"文号|发文字号|发文号|字号|文件号|编号是|(?i:document (reference )?number)"),
           re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号"), (FRONT,)),
-    Field("signer", re.compile(r"签发|谁签|签的字|签的|签字|署名|(?i:who signed|signed by|signatory)"), re.compile(r"签发人[：:].+"), (FRONT,)),
+    Field("signer", re.compile(r"签发|签的字|签字|署名|(报告|文件|这份|那份|公文)[^，。？?]{0,12}(谁签|签的)|谁签的?[？?吗呀啊]*$"
+                         r"|(?i:who signed|signed by|signatory)"), re.compile(r"签发人[：:].+"), (FRONT,)),
     Field("date", re.compile(r"(落款|印发|成文|发布|出的|报出|发出).{0,6}(日期|时间|哪天|哪一天|几号|什么时候)"
                              r"|(哪天|哪一天|什么时候|何时)(印发|发布|出的|成文)|落款"),
           re.compile(rf".{{0,30}}{_DATE}(印发)?$"), (CLOSING, FRONT)),
