@@ -352,3 +352,14 @@ def test_the_number_of_things_to_add_up_is_read_from_the_question(pipeline):
 def test_an_average_of_people_counted_in_another_measure_word(pipeline):
     result = pipeline.ask("石狮那边平均一家帮人说和的机构配了几个人？")
     assert "753÷212≈3.55" in result.answer, result.answer
+
+
+def test_an_average_is_shared_among_the_things_each_counts(pipeline):
+    """「摊下来每所…多少名」: 740名教练员 over the 11家 schools, not over the 548部 cars listed between."""
+    result = pipeline.ask("安溪县2023年清查的那批学车机构，摊下来每所大约配了多少名带学员的师傅？")
+    assert "740÷11≈67.3" in result.answer, result.answer
+
+
+def test_the_whole_a_share_is_of_counts_cases_in_any_measure_word(pipeline):
+    result = pipeline.ask("鲤城区2024年行政争议里，靠说和让申请人主动放弃的占了四成多，倒推一下当年一共结了多少宗这类案子？")
+    assert "28÷42.42%≈66" in result.answer, result.answer

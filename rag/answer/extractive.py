@@ -304,7 +304,10 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
 
 
 #: "平均一场多少人次", "每次有多少人参加": a total divided by how many times.
-_AVERAGE = re.compile(r"平均|每一?[场次期个回批]")
+_AVERAGE = re.compile(r"平均|摊下来|摊到|人均|每一?[场次期个回批所家处户名位]")
+_EACH = re.compile(r"每一?([所家处户名位])")
+#: Measure words that count the same things: "每所" is answered by 11家 (驾培机构).
+_SAME_MEASURE = {"所": "所家个", "家": "家所个", "处": "处个", "户": "户家", "名": "名人位", "位": "位名人"}
 
 
 def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> str:
@@ -323,11 +326,15 @@ def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> s
         same = f.unit.lstrip("余").startswith(unit) or (unit_kind(unit) == "people" and f.kind == "people")
         return same and f.kind in COUNTED_KINDS
 
+    each = _SAME_MEASURE[m.group(1)] if (m := _EACH.search(question)) else ""
     for s in select_sentences(part.evidence.sentences, intent)[:RUNNERS_UP]:
         figs = figures(s.text)
         for i, f in enumerate(figs):
             if i and asked(f):
-                per = figs[i - 1]
+                # What it is shared among: the figure in the measure word of "每所/每家" when the sentence has
+                # one ("11家驾培机构、548部教学车辆、740名教练员" → 740÷11), else the one just before it.
+                named = [g for g in figs[:i] if each and g.unit.lstrip("余")[:1] in each]
+                per = named[0] if len(named) == 1 else figs[i - 1]
                 # (A total smaller than what it is shared among is another figure: 3个金牌调解室 over 753名.)
                 if per.unit != f.unit and per.kind in COUNTED_KINDS and 0 < per.magnitude <= f.magnitude:
                     value = f.magnitude / per.magnitude if f.kind != "money" else f.value / per.magnitude

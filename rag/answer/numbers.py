@@ -435,11 +435,19 @@ def whole_from_share(sentence: str, unit: str = "", asked: str | None = None) ->
         if asked is not None and not (len(whole_word) >= 2 and whole_word in asked):
             continue
         f = before[-1]
-        if unit and f.unit.lstrip("余") != unit:
+        if unit and not same_measure(f.unit.lstrip("余"), unit):
             continue
         whole = f.magnitude / (float(m.group(2)) / 100)
         return f"{f.shown()}÷{m.group(2)}%≈{whole:.0f}{f.unit.lstrip('余')}"
     return ""
+
+
+#: Measure words of cases, used interchangeably ("多少宗" of 28件).
+_CASES = frozenset("件起宗")
+
+
+def same_measure(a: str, b: str) -> bool:
+    return a == b or (a in _CASES and b in _CASES)
 
 
 def addable(figs: list[Figure]) -> bool:
