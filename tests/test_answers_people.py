@@ -363,3 +363,9 @@ def test_an_average_is_shared_among_the_things_each_counts(pipeline):
 def test_the_whole_a_share_is_of_counts_cases_in_any_measure_word(pipeline):
     result = pipeline.ask("鲤城区2024年行政争议里，靠说和让申请人主动放弃的占了四成多，倒推一下当年一共结了多少宗这类案子？")
     assert "28÷42.42%≈66" in result.answer, result.answer
+
+
+def test_a_count_in_chinese_numerals_or_a_near_measure_answers(pipeline):
+    """「有几位」 is answered by 「仅一名」 (no digit), 「几个人」 by 人次: counts people all the same."""
+    result = pipeline.ask("虎邱镇执法队伍里，科班出身、全日制读法学的有几位？")
+    assert not result.refused and "仅一名" in result.answer, result.answer

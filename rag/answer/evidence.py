@@ -21,7 +21,7 @@ import numpy as np
 from rag.answer import lexicon
 from rag.answer.intent import Intent
 from rag.answer.model import AnswerModel
-from rag.answer.numbers import figure_near, figures, kind_fit, wanted_kind
+from rag.answer.numbers import figure_near, figures, kind_fit, unit_kind, wanted_kind
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import ScoredChunk
@@ -184,7 +184,9 @@ def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "
     (``numbers.kind_fit``). A question about when wants a date."""
     if intent.number:
         if not _DIGIT.search(sentence):
-            return 1.0 if not kind and _CN_COUNT.search(sentence) else -1.0
+            # "仅一名全日制…毕业人员" answers "有几位": a count in Chinese numerals, of the kind asked.
+            cn = _CN_COUNT.findall(sentence)
+            return 1.0 if cn and (not kind or any(unit_kind(m[-1]) == kind for m in cn)) else -1.0
         return kind_fit(question, kind, sentence)
     if intent.name:
         if not _NAMEISH.search(sentence):

@@ -179,6 +179,11 @@ COUNTED_KINDS = frozenset({"count", "people", "org", "event", "visits"})
 _CHANGE = re.compile(r"增长|增加|下降|减少|提高|提升|降低|上升|变化|同比|环比")
 
 
+#: Kinds of figure that answer a question asking another one as well: people counted per visit (人次)
+#: answer "几个人"; times (次, 场) and visits answer each other.
+_ALSO_FITS = {"people": frozenset({"visits"}), "event": frozenset({"visits"}), "visits": frozenset({"people", "event"})}
+
+
 def kind_fit(question: str, kind: str, sentence: str) -> float:
     """How well a sentence's figures fit the kind asked: 1 when one is of it, -1 when the question asks a
     kind no reader confuses (money, a rate, a length) and none is, 0 when the sentence only has figures
@@ -189,6 +194,9 @@ def kind_fit(question: str, kind: str, sentence: str) -> float:
     if kind:
         if kind in kinds or (kind == "event" and "count" in kinds):
             return 1.0  # ("被告上法庭了几次": each of 行政诉讼案件0宗 is a time)
+        if kinds & _ALSO_FITS.get(kind, frozenset()) or (
+                kind == "org" and any(f.kind == "count" and f.unit.lstrip("余").startswith("个") for f in figs)):
+            return 1.0  # "查了几个人" by 6人次; "多少家" by 18个 (个 counts anything)
         if kind == "share" and PART_OF.search(question) \
                 and any(sum(g.unit == f.unit for g in figs) >= 2 for f in figs if f.kind in COUNTED_KINDS):
             return 1.0  # a part and its whole give the share ("136宗，其中…邻里纠纷106宗")
