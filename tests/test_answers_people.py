@@ -369,3 +369,10 @@ def test_a_count_in_chinese_numerals_or_a_near_measure_answers(pipeline):
     """「有几位」 is answered by 「仅一名」 (no digit), 「几个人」 by 人次: counts people all the same."""
     result = pipeline.ask("虎邱镇执法队伍里，科班出身、全日制读法学的有几位？")
     assert not result.refused and "仅一名" in result.answer, result.answer
+
+
+def test_which_parts_a_piece_of_work_was_tackled_in_lists_its_items(pipeline):
+    result = pipeline.ask("德化在让执法更守规矩方面分了哪几块来抓？")
+    lines = [ln for ln in result.answer.splitlines() if re.match(r"\d+\. ", ln)]
+    assert [k for k in ("完善行政执法程序", "创新行政执法方式", "健全行政裁量权基准")
+            if any(k in ln for ln in lines)] == ["完善行政执法程序", "创新行政执法方式", "健全行政裁量权基准"], result.answer

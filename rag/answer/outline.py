@@ -265,7 +265,7 @@ _PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|�
 
 #: Areas asked for ("重点盯哪几块", "关注哪些领域") and a sentence listing them ("A、B、C等重点领域").
 #: ("从哪几个方面发力/下手" asks for the plans' or the work's points, not the areas they name.)
-_ASKS_AREAS = re.compile(r"(?:哪些|哪几)[个大]?(?:块|领域|方面)(?![^，。？?]{0,2}(?:发力|下手|入手|着手|着力|推进))")
+_ASKS_AREAS = re.compile(r"(?:哪些|哪几)[个大]?(?:块|领域|方面)(?![^，。？?]{0,2}(?:发力|下手|入手|着手|着力|推进|抓))")
 _AREA_LIST = re.compile(r"、[^，。；;]{1,12}等[^，。；;]{0,4}(?:领域|方面)")
 
 
