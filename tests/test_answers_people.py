@@ -376,3 +376,9 @@ def test_which_parts_a_piece_of_work_was_tackled_in_lists_its_items(pipeline):
     lines = [ln for ln in result.answer.splitlines() if re.match(r"\d+\. ", ln)]
     assert [k for k in ("完善行政执法程序", "创新行政执法方式", "健全行政裁量权基准")
             if any(k in ln for ln in lines)] == ["完善行政执法程序", "创新行政执法方式", "健全行政裁量权基准"], result.answer
+
+
+def test_which_person_is_answered_by_the_sentence_naming_them(pipeline):
+    """「请了哪位律师」: the sentence naming 李雪萍, not the next one about what her team did."""
+    result = pipeline.ask("虎邱镇请了哪位律师帮镇里把关法务？")
+    assert not result.refused and "李雪萍" in result.answer, result.answer

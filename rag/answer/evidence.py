@@ -189,6 +189,9 @@ def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "
             return 1.0 if cn and (not kind or any(unit_kind(m[-1]) == kind for m in cn)) else -1.0
         return kind_fit(question, kind, sentence)
     if intent.name:
+        if question and _ASKS_NAME.search(question):
+            # "哪位律师", "局长叫什么": a person's name answers, an office or a document title does not.
+            return 1.0 if has_person(sentence, known=question) else -1.0
         if not _NAMEISH.search(sentence):
             return -1.0
         return 1.0 if not kind or any(w in sentence for w in (kind, *lexicon.synonyms(kind))) else 0.0
@@ -402,6 +405,7 @@ def _name_shaped(word: str) -> bool:
     return 2 <= len(word) <= 3 and word[0] in _SURNAMES
 
 
+@functools.lru_cache(maxsize=20_000)
 def has_person(text: str, known: str = "") -> bool:
     """Whether the text names a person the question does not: "凤姐工作室" does not tell who 凤姐 is; nor
     do a place (石狮) or an office (司法厅), which the tagger also reads as a name."""
