@@ -154,7 +154,7 @@ TRICKY_REPORT = """测试镇2024年度法治政府建设情况的报告
 
 一、加强网络安全和普法工作
 （一）开展网络安全演练
-测试镇2024年组织网络安全应急演练，共有<script>window.__xss=3</script>**十二名**干部参加，演练脚本见[附件](javascript:window.__xss=5)。
+测试镇2024年组织网络安全应急演练，共有<script>window.__xss=3</script>*十二名*干部参加，演练脚本见[附件](javascript:window.__xss=5)。
 演练中发现的问题<img src=x onerror="window.__xss=4">已全部整改，$$x^2$$ 形式的公式不会被渲染。
 
 （二）推进普法宣传
@@ -164,7 +164,7 @@ TRICKY_REPORT = """测试镇2024年度法治政府建设情况的报告
 2025年1月10日
 """
 TRICKY_QUESTION = "测试镇网络安全应急演练有多少名干部参加？"
-TRICKY_SNIPPET = "<script>window.__xss=3</script>**十二名**干部参加"
+TRICKY_SNIPPET = "<script>window.__xss=3</script>*十二名*干部参加"
 
 
 def write_tricky_corpus(root: Path) -> Path:
