@@ -382,3 +382,10 @@ def test_which_person_is_answered_by_the_sentence_naming_them(pipeline):
     """「请了哪位律师」: the sentence naming 李雪萍, not the next one about what her team did."""
     result = pipeline.ask("虎邱镇请了哪位律师帮镇里把关法务？")
     assert not result.refused and "李雪萍" in result.answer, result.answer
+
+
+def test_no_money_for_a_lawyer_is_legal_aid_not_a_sum_of_money(pipeline):
+    """「帮没钱的老百姓打官司」: the citizen's phrase for 法律援助 with words put in between; 没钱 is no money asked."""
+    for question in ("德化县帮没钱的老百姓打官司，去年一共帮了多少件？", "德化帮没钱的人打官司，去年帮了多少个"):
+        result = pipeline.ask(question)
+        assert not result.refused and "1332件" in result.answer, (question, result.answer)

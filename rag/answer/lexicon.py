@@ -83,7 +83,7 @@ def _gapped(phrase: str) -> re.Pattern[str] | None:
     words = [w for w in _jieba().lcut(phrase) if w.strip()]
     if len(words) < 2:
         return None
-    return re.compile(r"[^，,。？?！!；;]{0,3}".join(re.escape(w) for w in words))
+    return re.compile(r"[^，,。？?！!；;]{0,5}".join(re.escape(w) for w in words))
 
 
 def phrases_in(text: str) -> list[str]:

@@ -151,9 +151,9 @@ RATE = re.compile(r"率|比例|比重|占比|百分")
 
 
 #: What a question names when it asks a quantity without a measure word: "请律师一年要花多少" (money),
-#: "多久判完" (time), "修了多少公里" (length). 免费 is not money.
+#: "多久判完" (time), "修了多少公里" (length). 免费 and 没钱 (poor) are not money.
 _NOUN_KINDS = (
-    ("money", re.compile(r"(?<![免不])(?:钱|费用|经费|资金|金额|顾问费|口额|产值|营收|预算|投资额)|多少元")),
+    ("money", re.compile(r"(?<![免不没])(?:钱|费用|经费|资金|金额|顾问费|口额|产值|营收|预算|投资额)|多少元")),
     ("time", re.compile(r"多久|多长时间|几天|多少天|几个月|多少个?小时|几个?小时|时限|时长")),
     ("length", re.compile(r"公里|里程")),
     ("area", re.compile(r"面积|平方米|亩")),
