@@ -389,3 +389,10 @@ def test_no_money_for_a_lawyer_is_legal_aid_not_a_sum_of_money(pipeline):
     for question in ("德化县帮没钱的老百姓打官司，去年一共帮了多少件？", "德化帮没钱的人打官司，去年帮了多少个"):
         result = pipeline.ask(question)
         assert not result.refused and "1332件" in result.answer, (question, result.answer)
+
+
+def test_two_figures_in_two_sentences_are_compared_when_the_question_names_each_measure(pipeline):
+    result = pipeline.ask("石狮电子证照调用的次数比生成的本数多多少")
+    assert "45283−33698=11585" in result.answer, result.answer
+    result = pipeline.ask("石狮去年废止失效的规范性文件比新出的多几件？")
+    assert "22−12=10" in result.answer, result.answer

@@ -539,8 +539,9 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
         return ""
     _, _, a, b = max(pairs, key=lambda x: x[:2])
     picked = [(a[2], a[3]), (b[2], b[3])]
-    if not same_unit([f for _, f in picked]):
-        return ""
+    if not same_unit([f for _, f in picked]) and not all(
+            f.unit.lstrip("余")[:1] and f.unit.lstrip("余")[0] in p for (_, f), p in zip(picked, phrases, strict=True)):
+        return ""  # (unless the question names each measure: "调用的次数比生成的本数多多少")
     figs = [f for _, f in picked]
     cites = [book.cite(s.hit, s.text) for s, _ in picked]
     inputs = "，".join(f"{f.text}[{n}]" for f, n in zip(figs, cites, strict=True))
