@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag.answer.base import Turn
 
 MARK = re.compile(r"\[\d+\]")
@@ -292,15 +294,6 @@ def test_asking_clauses_are_counted():
     assert asks("德化办了多少件法律援助？") == 1
 
 
-def test_two_things_counted_by_one_noun_said_once_are_the_two_parts(pipeline):
-    """"检查的案子比处罚的多多少": 案子 is said once for both, and 平台 sets the scene; the figures are 行政
-    检查 and 行政处罚, not the 12596 cases in all."""
-    result = pipeline.ask("鲤城执法平台上检查的案子比处罚的多多少件")
-    assert not result.refused
-    assert "11692−900=10792" in result.answer, result.answer
-    result = pipeline.ask("德化电子证照 生成的跟调用的哪个多 差几份")
-    assert "33942−24294=9648" in result.answer, result.answer
-
 
 def test_problems_and_shortcomings_asked_together_list_every_point(pipeline):
     result = pipeline.ask("虎邱镇在法治建设上查摆出了哪些问题和不足？")
@@ -349,20 +342,7 @@ def test_the_number_of_things_to_add_up_is_read_from_the_question(pipeline):
     assert "1+9+128=138" in result.answer, result.answer
 
 
-def test_an_average_of_people_counted_in_another_measure_word(pipeline):
-    result = pipeline.ask("石狮那边平均一家帮人说和的机构配了几个人？")
-    assert "753÷212≈3.55" in result.answer, result.answer
 
-
-def test_an_average_is_shared_among_the_things_each_counts(pipeline):
-    """「摊下来每所…多少名」: 740名教练员 over the 11家 schools, not over the 548部 cars listed between."""
-    result = pipeline.ask("安溪县2023年清查的那批学车机构，摊下来每所大约配了多少名带学员的师傅？")
-    assert "740÷11≈67.3" in result.answer, result.answer
-
-
-def test_the_whole_a_share_is_of_counts_cases_in_any_measure_word(pipeline):
-    result = pipeline.ask("鲤城区2024年行政争议里，靠说和让申请人主动放弃的占了四成多，倒推一下当年一共结了多少宗这类案子？")
-    assert "28÷42.42%≈66" in result.answer, result.answer
 
 
 def test_a_count_in_chinese_numerals_or_a_near_measure_answers(pipeline):
@@ -391,8 +371,24 @@ def test_no_money_for_a_lawyer_is_legal_aid_not_a_sum_of_money(pipeline):
         assert not result.refused and "1332件" in result.answer, (question, result.answer)
 
 
-def test_two_figures_in_two_sentences_are_compared_when_the_question_names_each_measure(pipeline):
-    result = pipeline.ask("石狮电子证照调用的次数比生成的本数多多少")
-    assert "45283−33698=11585" in result.answer, result.answer
-    result = pipeline.ask("石狮去年废止失效的规范性文件比新出的多几件？")
-    assert "22−12=10" in result.answer, result.answer
+#: Worked arithmetic: the question, and the working its answer must show.
+WORKED = [
+    # 案子 is said once for both operands and 平台 sets the scene: 行政检查 and 行政处罚, not the 12596 in all.
+    ("鲤城执法平台上检查的案子比处罚的多多少件", "11692−900=10792"),
+    ("德化电子证照 生成的跟调用的哪个多 差几份", "33942−24294=9648"),
+    # People per body, counted in another measure word (753名 for 几个人).
+    ("石狮那边平均一家帮人说和的机构配了几个人？", "753÷212≈3.55"),
+    # 「摊下来每所…多少名」: 740名教练员 over the 11家 schools, not over the 548部 cars listed between.
+    ("安溪县2023年清查的那批学车机构，摊下来每所大约配了多少名带学员的师傅？", "740÷11≈67.3"),
+    # The whole a share is of, asked in another case word (多少宗 of 28件).
+    ("鲤城区2024年行政争议里，靠说和让申请人主动放弃的占了四成多，倒推一下当年一共结了多少宗这类案子？", "28÷42.42%≈66"),
+    # Two sentences' figures in the measure words the question names.
+    ("石狮电子证照调用的次数比生成的本数多多少", "45283−33698=11585"),
+    ("石狮去年废止失效的规范性文件比新出的多几件？", "22−12=10"),
+]
+
+
+@pytest.mark.parametrize(("question", "working"), WORKED, ids=[w for _, w in WORKED])
+def test_worked_arithmetic_names_the_figures_the_question_means(pipeline, question, working):
+    result = pipeline.ask(question)
+    assert not result.refused and working in result.answer, result.answer

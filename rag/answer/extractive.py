@@ -31,6 +31,7 @@ from rag.answer.numbers import (
     anchor_words,
     asked_kind,
     asked_unit,
+    asks_people,
     clause_figures,
     difference,
     figure_for,
@@ -316,8 +317,8 @@ def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> s
     unit = asked_unit(question) or ("钱" if wanted_kind(question) == "money" else "")  # "罚的钱，平均每起罚了多少"
     if not _AVERAGE.search(question) or not unit:
         return ""
-    if unit == "个" and re.search(r"(?:多少|几)个人(?!次)", question):
-        unit = "人"  # "平均一家配了几个人": people are counted (753名), 个 is only the classifier
+    if unit == "个" and asks_people(question):
+        unit = "人"  # "平均一家配了几个人": people are counted (753名)
 
     def asked(f: Figure) -> bool:
         if unit == "钱":
@@ -540,7 +541,7 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
     _, _, a, b = max(pairs, key=lambda x: x[:2])
     picked = [(a[2], a[3]), (b[2], b[3])]
     if not same_unit([f for _, f in picked]) and not all(
-            f.unit.lstrip("余")[:1] and f.unit.lstrip("余")[0] in p for (_, f), p in zip(picked, phrases, strict=True)):
+            (u := f.unit.lstrip("余")) and u[0] in p for (_, f), p in zip(picked, phrases, strict=True)):
         return ""  # (unless the question names each measure: "调用的次数比生成的本数多多少")
     figs = [f for _, f in picked]
     cites = [book.cite(s.hit, s.text) for s, _ in picked]

@@ -163,6 +163,11 @@ _NOUN_KINDS = (
 _PEOPLE_ASKED = re.compile(r"(?:多少|几)个人(?!次)")
 
 
+def asks_people(question: str) -> bool:
+    """"几个人", "多少个人" (not 人次): people are counted, and 个 is only their classifier."""
+    return bool(_PEOPLE_ASKED.search(question))
+
+
 def wanted_kind(question: str) -> str:
     """The kind of figure a number question wants: a share when it asks a rate, else its measure word's,
     else the kind its words name (money for 花了多少钱, time for 多久)."""
@@ -171,7 +176,7 @@ def wanted_kind(question: str) -> str:
     kind = asked_kind(question) if asked_unit(question) != "个" else ""  # 个 counts anything: 几个明白人
     if kind:
         return kind
-    if _PEOPLE_ASKED.search(question):
+    if asks_people(question):
         return "people"  # "查了几个人": people, whatever else is named (花钱用权 is not money asked)
     return next((k for k, pat in _NOUN_KINDS if pat.search(question)), "")
 
