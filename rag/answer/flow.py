@@ -97,11 +97,13 @@ def without_self_introduction(question: str, places_in: Callable[[str], list[str
     return "".join(places_in(m.group(0))) + question[m.end():]
 
 
-def _place_words(scope: Scope) -> list[str]:
+def _place_words(scope: Scope, named: list[str]) -> list[str]:
+    """Place names are never a question's topic: the scope's, and a place named only to qualify another
+    ("安溪虎邱那个镇": 安溪 is not what 虎邱's report is asked about)."""
     words = []
-    for p in scope.places:
+    for p in [*scope.places, *named]:
         words.extend(aliases(p))
-    return words + list(scope.unknown_places)
+    return list(dict.fromkeys(words + list(scope.unknown_places)))
 
 
 def _unit(vec: list[float]) -> np.ndarray:
@@ -138,7 +140,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     model = pipe.answer_model
     finder = pipe.evidence_finder
     lexical = pipe.lexical
-    drop = _place_words(scope) + ["报告", "年度"]
+    named = retriever.resolver.places_in(standalone) if retriever.resolver is not None else []
+    drop = _place_words(scope, named) + ["报告", "年度"]
     weights = term_weights(question_terms(standalone, drop))
     # A follow-up's meaning includes the previous topic ("他们一共翻了多少本？" is about 执法案卷): the
     # search text carries it, for retrieval and for ranking sentences alike.

@@ -14,6 +14,7 @@ import numpy as np
 
 from rag.answer import lexicon
 from rag.answer.evidence import Evidence, SentenceHit, is_heading, term_hit
+from rag.answer.intent import EFFORT
 from rag.answer.parts import WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
@@ -33,8 +34,10 @@ _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况"
             "报告", "里", "自己", "说", "承认", "提到", "政府", "上", "着", "了", "的", "在", "是", "把", "被", "给",
             "也", "还", "就", "又", "吗", "呢", "吧", "啊", "人", "些", "个", "这", "那", "他们", "我们", "这份",
             "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下",
-            # where work starts ("从哪几个方面下手", "在哪发力"): how, not which section
-            "从", "是从", "下手", "入手", "着手", "发力", "着力"}
+            # a report owning up to its shortcomings ("自己坦白了哪些问题")
+            "坦白", "交代", "检讨", "反思", "自曝",
+            # where work starts ("从哪几个方面下手", "在哪使劲"): how, not which section
+            "从", "是从", *EFFORT.split("|")}
 #: Front matter and signature: never a section a question is about.
 _FRONT = ("导言", "落款")
 #: A section must match the question at least this well to be its answer (words, meaning); the part a
@@ -265,7 +268,7 @@ _PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|�
 
 #: Areas asked for ("重点盯哪几块", "关注哪些领域") and a sentence listing them ("A、B、C等重点领域").
 #: ("从哪几个方面发力/下手" asks for the plans' or the work's points, not the areas they name.)
-_ASKS_AREAS = re.compile(r"(?:哪些|哪几)[个大]?(?:块|领域|方面)(?![^，。？?]{0,2}(?:发力|下手|入手|着手|着力|推进|抓))")
+_ASKS_AREAS = re.compile(rf"(?:哪些|哪几)[个大]?(?:块|领域|方面)(?![^，。？?]{{0,2}}(?:{EFFORT}|推进|抓))")
 _AREA_LIST = re.compile(r"、[^，。；;]{1,12}等[^，。；;]{0,4}(?:领域|方面)")
 
 

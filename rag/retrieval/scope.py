@@ -288,10 +288,10 @@ class ScopeResolver:
             # Only a document's own place scopes the search; a broader place (泉州市 for 鲤城区) does not.
             docs = self._own.get(alias, [])
             nxt = spans[i + 1] if i + 1 < len(spans) else None
-            if docs and nxt and nxt[0] == end and all(
+            if docs and nxt and _QUALIFIES.fullmatch(question[end : nxt[0]]) and all(
                 self._is_parent_of(d, o) for d in docs for o in self._own.get(nxt[2], [])
             ) and self._own.get(nxt[2]):
-                continue  # "安溪县虎邱镇": the county qualifies the town; the town's report is meant
+                continue  # "安溪县虎邱镇", "安溪的虎邱镇": the county qualifies the town; the town's report is meant
             if docs and _SUB_ASKED.search(question):
                 # "安溪县里哪个镇带头…": the county's towns' reports answer too.
                 docs = sorted({*docs, *self._any.get(alias, [])})
@@ -326,6 +326,8 @@ class ScopeResolver:
         return p.places[-1] in c.places[:-1]
 
 
+#: What may stand between a place and the smaller place it qualifies ("安溪的虎邱镇").
+_QUALIFIES = re.compile(r"\s*的?\s*")
 #: A question asking which place below the one it names: "安溪县里哪个镇…", "下面哪些乡镇…".
 _SUB_ASKED = re.compile(r"(?:哪个|哪些|哪几个|什么|哪一个)(?:乡镇|镇|乡|街道|村|社区)")
 
