@@ -31,8 +31,9 @@ _HEADING_WORDS = {
 }
 _WORD_BONUS = 0.05
 #: Everyday words that ask for one part ("石狮以后普法想怎么搞" asks for the plans, whatever its topic).
+#: (准备 made or had, "平时都做了啥准备", is work done, not a plan.)
 _ASKS = (
-    (PLANS, re.compile(r"以后|往后|后续|今后|下一步|明年|来年|接下来|打算|计划|准备|将来|未来|思路|展望|安排|想怎么|要怎么|下一年")),
+    (PLANS, re.compile(r"以后|往后|后续|今后|下一步|明年|来年|接下来|打算|计划|(?<![了过好啥么些])准备|将来|未来|思路|展望|安排|想怎么|要怎么|下一年")),
     (PROBLEMS, re.compile(r"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在|欠缺|不到位|没[做弄搞干办]好|[做弄搞干办]得不[好够]|弱项|火候|拉胯|短处|差一截|不给力|"
                           r"(?:哪里|哪儿|哪些地方|什么地方)[^，。？?]{0,4}不[够好行足]")),
     (WORK, re.compile(r"成绩|成效|成果|亮点|做了|干了|做法|举措|措施|取得|进展|干得|搞了|办了哪些|开展了|"
