@@ -52,6 +52,7 @@ from rag.answer.numbers import (
 )
 from rag.answer.outline import item_label_end, point_text
 from rag.answer.refusal import is_cross_language
+from rag.answer.sentences import sentence_spans
 from rag.retrieval.tokenize import tokenize
 
 MAX_SENTENCE_CHARS = 160
@@ -117,6 +118,19 @@ def select_sentences(sentences: list[SentenceHit], intent: Intent, foreign: bool
 def _with_body(s: SentenceHit) -> SentenceHit:
     end = item_label_end(s.hit.chunk.text, s.start, s.end)
     return s if end == s.end else dataclasses.replace(s, end=end)
+
+
+#: A sentence that goes on about the one before without naming its subject ("8 月份，获评泉州市“优秀 148 品牌”"
+#: after "打造“桐新同治”148 品牌…"): quoted alone, it says what was won but not what won it.
+_ELIDED = re.compile(r"^\s*(?:(?:\d{1,2}\s*月份?|同年|当年|随后|此后|之后|目前|年[初中底末]|[上下]半年)\s*[，,]?\s*)?"
+                     r"(?:成功)?(?:获评|荣获|获得|入选|被评为|被列为|被确定为|被授予)")
+
+
+def _with_subject(s: SentenceHit) -> SentenceHit:
+    if not _ELIDED.match(s.text):
+        return s
+    before = [a for a, b in sentence_spans(s.hit.chunk.text) if b <= s.start]
+    return dataclasses.replace(s, start=before[-1]) if before else s
 
 
 def _without_repeats(chosen: list[SentenceHit]) -> list[SentenceHit]:
@@ -190,7 +204,7 @@ class ExtractiveAnswerer:
                 if len(parts) > 1 and intent.number and not intent.list and sentences:
                     # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
                     chosen = sentences[:1]
-                chosen = _without_repeats([_with_body(s) for s in chosen])
+                chosen = _without_repeats([_with_subject(_with_body(s)) for s in chosen])
                 pieces = []
                 for s in chosen:
                     n = book.cite(s.hit, s.text)

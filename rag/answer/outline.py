@@ -36,6 +36,8 @@ _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况"
             "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下",
             # when, as a citizen says it ("平时都做了啥准备"): the report's year, not a section
             "平时", "平常", "平日", "日常", "现在", "如今", "眼下",
+            # where, as said in a chat ("安溪那边", "县里"): the report's place, not a section
+            "那边", "这边", "那里", "这里", "那儿", "这儿", "县里", "镇上", "镇里", "市里", "区里",
             # a report owning up to its shortcomings ("自己坦白了哪些问题")
             "坦白", "交代", "检讨", "反思", "自曝",
             # where work starts ("从哪几个方面下手", "在哪使劲"): how, not which section
