@@ -208,9 +208,13 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # A deeper heading must earn its place: 0.25 per level below the first.
         scored.append((lex + own + 5.0 * float(sem) - 0.25 * (len(k) - 1), -len(k), k))
     best = max(scored) if scored else (0.0, 0, ())
+    labelled = None
+    if part in (None, WORK) and _ASKS_AREA_ITEMS.search(question):
+        near = {tuple(x.hit.chunk.section_path) for x in ev.sentences[:3]}
+        labelled = _labelled_areas(topic, chunks, in_part, near)
     # The part as a whole ("下一步" → 七、下一步工作计划; "取得了哪些成绩" → the work sections) when the
     # question names a part and no section inside it matches its topic clearly.
-    whole = part is not None and (not topic or (part != WORK and best[0] < SURE + _CLEARLY))
+    whole = part is not None and not labelled and (not topic or (part != WORK and best[0] < SURE + _CLEARLY))
     prefix: tuple[str, ...]
     if whole:
         prefix = (in_part[0],) if len(in_part) == 1 else ()
@@ -245,6 +249,8 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
             # outside the shortcomings): the sentence about it answers, not the part's list of points.
             return None
         match = SURE if speaks else min(best[0], SURE - 0.01)
+    elif labelled:
+        match, prefix = SURE, labelled
     elif best[0] >= SURE:
         match, prefix = best[0], best[2]
     elif not path or path[0] in _FRONT or (need_match and not _MARKER.match(ev.sentences[0].text)):
@@ -274,6 +280,33 @@ _PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|�
 #: ("从哪几个方面发力/下手" asks for the plans' or the work's points, not the areas they name.)
 _ASKS_AREAS = re.compile(rf"(?:哪些|哪几)[个大]?(?:块|领域|方面)(?![^，。？?]{{0,2}}(?:{EFFORT}|推进|抓))")
 _AREA_LIST = re.compile(r"、[^，。；;]{1,12}等[^，。；;]{0,4}(?:领域|方面)")
+
+
+#: "在哪些领域加大了执法", "盯着哪几个行当查": areas asked for, which a section may enumerate as its items'
+#: labels ("一是安全生产领域。…二是物业管理领域。…").
+_ASKS_AREA_ITEMS = re.compile(r"(?:哪些|哪几)[个大类种]?(?:领域|方面|行当|行业|块|类)")
+_AREA_LABEL = re.compile(r"(?:领域|方面|行业)$")
+
+
+def _labelled_areas(topic: dict[str, float], chunks: list[Chunk], in_part: list[str],
+                    near: set[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The section whose enumerated items are labelled as areas (at least two) and which holds one of the
+    best sentences (``near``: their section paths); the best-matching of several."""
+    found: dict[tuple[str, ...], int] = {}
+    for c in chunks:
+        if c.section_path[0] not in in_part:
+            continue
+        starts = [m.end() for m in _ITEM.finditer(c.text)]
+        for i, st in enumerate(starts):
+            first = sentence_spans(c.text[st : starts[i + 1] if i + 1 < len(starts) else len(c.text)])
+            label = c.text[st + first[0][0] : st + first[0][1]].strip().rstrip("。；;：:") if first else ""
+            if _is_label(label) and _AREA_LABEL.search(label):
+                key = tuple(c.section_path)
+                found[key] = found.get(key, 0) + 1
+    sections = [k for k, n in found.items() if n >= 2 and k in near]
+    if not sections:
+        return None
+    return max(sections, key=lambda k: (_heading_match(topic, k), -len(k)))
 
 
 def _asks_things(question: str, part_words: list[str] = ()) -> bool:
