@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag.answer.base import Turn
 from rag.answer.compare import agreement, place_test
 from rag.answer.intent import read_intent
@@ -348,3 +350,27 @@ def test_a_figure_whose_topic_the_sentence_before_names_is_quoted(pipeline):
     result = pipeline.ask("鲤城 石狮 虎邱 在网上执法平台录入的案子各多少")
     assert "141件" in _line(result.answer, "虎邱"), result.answer
     assert "12596件" in _line(result.answer, "鲤城") and "16180起" in _line(result.answer, "石狮")
+
+
+@pytest.mark.parametrize(("question", "working"), [
+    # 鲤城 states its rate; 德化 gives the counts (25件，败诉仅1件): its rate is worked out, never its 出庭率.
+    ("德化和鲤城打行政官司，哪边输的比例高？", r"德化1件÷25件≈4%\[\d\]，鲤城1\.37%\[\d\]；德化更高，4−1\.37=2\.63个百分点"),
+    ("行政官司打输的比例，安溪和德化哪边更高？", r"安溪10件÷108件≈9\.26%\[\d\]，德化1件÷25件≈4%\[\d\]；安溪更高"),
+])
+def test_a_rate_compared_is_worked_out_from_the_counts_a_place_gives(pipeline, question, working):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    assert re.search(working, result.answer), result.answer
+
+
+def test_a_sentence_without_its_subject_is_quoted_with_the_one_before(pipeline):
+    # 「8 月份，获评泉州市“优秀 148 品牌”」 says what was won; the sentence before says what won it.
+    result = pipeline.ask("鲤城的148品牌叫什么，拿了什么奖？")
+    assert not result.refused, result.answer
+    assert "桐新同治" in result.answer and "优秀148品牌" in result.answer.replace(" ", ""), result.answer
+
+
+def test_a_thing_named_with_digital_is_not_a_figure_asked(pipeline):
+    result = pipeline.ask("德化的数字政务门牌现在用得怎么样？")
+    assert not result.refused, result.answer
+    assert "投入运行" in result.answer, result.answer

@@ -165,3 +165,25 @@ def test_where_work_starts_and_weak_spots_ask_for_the_points(pipeline, question,
     assert not result.refused, result.answer
     assert len(_points(result.answer)) == len(points), result.answer
     assert all(p in result.answer for p in points), result.answer
+
+
+@pytest.mark.parametrize(("question", "points"), [
+    # Effort verbs (使劲) and owning up (坦白) name no section; 后面 asks for the plans.
+    ("石狮后面准备在哪几方面使劲？", ("法治示范市创建", "数字法治政府建设", "法治宣传教育", "依法决策体系")),
+    ("石狮市政府自己坦白了哪些问题？", ("法治意识", "行政执法质量和效能", "基层法治工作能力")),
+    # 安溪 only qualifies the town: it is neither the scope nor the topic.
+    ("安溪的虎邱镇报告里讲了哪些毛病？", ("法治意识有待提高", "行政执法队伍力量", "法治宣传仍需加强")),
+    # 哪些地方…做得不够好 asks the shortcomings, not which places.
+    ("石狮去年有哪些地方自己觉得做得不够好？", ("法治意识", "行政执法质量和效能", "基层法治工作能力")),
+    # Areas asked for are a section's items labelled as areas.
+    ("德化执法主要冲着哪几个行当去？", ("安全生产领域", "物业管理领域", "生态环境领域", "食品药品领域")),
+    # 做了啥准备 is work done, not a plan; 突发状况 is the reports' 应急.
+    ("安溪碰上突发状况平时都做了啥准备？", ("应急预案体系", "综合演练", "应急指挥平台")),
+    # A how-question asks for the measures.
+    ("德化出红头文件之前一般怎么把关？", ("强化审查靠前服务", "起草单位初审")),
+])
+def test_parts_asked_in_chat_words_are_listed(pipeline, question, points):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    assert len(_points(result.answer)) >= len(points), result.answer
+    assert all(p in result.answer for p in points), result.answer

@@ -262,6 +262,16 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
         return None
 
     found = [find(chosen, asked) for _, chosen in quoted]
+    if asked in ("", "share") and RATE.search(question):
+        # "哪边输官司的比例更高": each place's rate, stated (败诉率1.37%) or worked out from the counts its
+        # sentence gives (行政诉讼案件25件，败诉仅1件 → 1÷25=4%).
+        groups = word_groups(terms)
+        # The words right before the rate word say whose rate ("输官司的比例": 输 → 败诉, not 出庭).
+        said = _RATE_OF.findall(question)
+        groups = [[t, *sorted(synonyms(t))] for t in terms if any(t in x for x in said)] + groups
+        rates = [_rate_of(chosen, groups) for _, chosen in quoted]
+        if sum(x is not None for x in rates) >= 2:
+            found, asked = rates, "share"
     if not asked:
         kinds = Counter(f.kind for x in found if x for f in [x[1]])
         if kinds:
@@ -271,6 +281,32 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
                          for x, (_, chosen) in zip(found, quoted, strict=True)]
     return [(p, x[1], book.cite(x[0].hit, x[0].text)) if x else (p, None, 0)
             for x, (p, _) in zip(found, quoted, strict=True)]
+
+
+_RATE_OF = re.compile(r"([\u4e00-\u9fff]{1,4}?)的?(?:率|比例|比重|占比)")
+
+
+def _rate_of(chosen: list[SentenceHit], groups: list[list[str]]) -> tuple[SentenceHit, Figure] | None:
+    """A place's rate: the share its sentence states in a clause the question's words name ("败诉率1.37%",
+    not the 出庭率100% beside "败诉仅1件"), else worked out from the whole and the part the sentence
+    counts, as a figure whose text shows the working ("1件÷25件≈4%")."""
+    for s in sorted(chosen, key=lambda c: -c.score):
+        stated = named_figures(s.text, groups, kind="share") if states_share(s.text, groups) else []
+        if stated:
+            return s, stated[0]
+        counts = [f for f in figures(s.text) if f.kind != "share"]
+        named = named_figures(s.text, groups, kind=counts[0].kind) if counts else []
+        found = _whole_and_part(s.text, counts, named) if named and counts else None
+        if found is None:
+            continue
+        whole, part = found
+        value = round(part.magnitude / whole.magnitude * 100, 2)
+        return s, Figure(value, "%", f"{part.text}÷{whole.text}≈{_fmt_rate(value)}%", part.start)
+    return None
+
+
+def _fmt_rate(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure | None, int]],
@@ -284,10 +320,11 @@ def _arithmetic(question: str, intent: Intent, picked: list[tuple[Part, Figure |
         if intent.superlative or (intent.rank and not intent.sum):
             pick = max if not less else min
             label, f, _ = pick(labelled, key=lambda x: x[1].magnitude)
-            word = "最少" if less else "最多"
+            rates = figs[0].kind == "share"  # a rate is higher or lower, not more or less
+            word = ("最低" if rates else "最少") if less else ("最高" if rates else "最多")
             if not intent.superlative and len(labelled) == 2:
                 hi, lo = sorted(labelled, key=lambda x: -x[1].magnitude)
-                first, more = (lo, "更少") if less else (hi, "更多")
+                first, more = (lo, "更低" if rates else "更少") if less else (hi, "更高" if rates else "更多")
                 return f"比较：{inputs}；{first[0]}{more}，{difference(hi[1], lo[1])}。"
             return f"比较：{inputs}；其中{label}{word}（{f.text}）。"
         if intent.sum:
