@@ -181,6 +181,12 @@ def test_where_work_starts_and_weak_spots_ask_for_the_points(pipeline, question,
     ("安溪碰上突发状况平时都做了啥准备？", ("应急预案体系", "综合演练", "应急指挥平台")),
     # A how-question asks for the measures.
     ("德化出红头文件之前一般怎么把关？", ("强化审查靠前服务", "起草单位初审")),
+    # The plans counted by a bare or qualified measure word (哪几样, 几条大方向, 哪几条大的思路) are the plans'
+    # points, and the report's own subject said as citizens say it (依法办事, 依法行政) narrows them to nothing.
+    ("德化明年准备重点抓哪几样？", ("加强党对法治政府建设的领导", "加强领导干部法治教育", "优化法律服务促发展")),
+    ("石狮接下来打算怎么干？说说几条大方向。", ("法治示范市创建", "数字法治政府建设", "依法决策体系")),
+    ("虎邱镇接下来怎么抓依法办事，定了哪几条打算？", ("持续强化宣传教育", "打造专业法治队伍", "全面加强执法工作")),
+    ("鲤城区对明年依法行政定了哪几条大的思路？", ("笃学笃行习近平法治思想", "权责清晰的政府治理体系", "法治化营商环境")),
 ])
 def test_parts_asked_in_chat_words_are_listed(pipeline, question, points):
     result = pipeline.ask(question)

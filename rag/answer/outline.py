@@ -42,6 +42,8 @@ _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况"
             "坦白", "交代", "检讨", "反思", "自曝",
             # where work starts ("从哪几个方面下手", "在哪使劲"): how, not which section
             "从", "是从", *EFFORT.split("|")}
+#: The subject of a whole 法治政府建设 report in the words people use for it.
+_SUBJECT = {"依法办事", "依法行政", "法治政府", "法治建设", "依法治理", "法治", "依法治县", "依法治市", "依法治区", "依法治镇"}
 #: Front matter and signature: never a section a question is about.
 _FRONT = ("导言", "落款")
 #: A section must match the question at least this well to be its answer (words, meaning); the part a
@@ -154,7 +156,7 @@ def _specific(topic: dict[str, float], chunks: list[Chunk], tops: list[str]) -> 
     subject: not common words, not words the report uses in at least half of its parts (依法, 法治:
     the subject of the whole report)."""
     texts = [" ".join(c.text for c in chunks if c.section_path[0] == t).lower() for t in tops]
-    return {w: v for w, v in topic.items() if lexicon.idf(w) >= TOPIC_MIN_IDF
+    return {w: v for w, v in topic.items() if lexicon.idf(w) >= TOPIC_MIN_IDF and len(w) > 1
             and sum(term_hit(w, x) >= 0.9 for x in texts) * 2 < len(texts)}
 
 
@@ -180,6 +182,10 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     part, part_words = asked_part(question)
     title = top.chunk.title.lower()
     topic = _topic(weights, title, part_words)
+    if part is not None:
+        # "接下来怎么抓依法办事，定了哪几条打算": the report's own subject, said as a citizen says it, narrows
+        # its plans (or shortcomings) to nothing: they are all about it.
+        topic = {t: w for t, w in topic.items() if t not in _SUBJECT}
     if part is None and not topic and not need_match:
         part = WORK  # "总结一下鲤城的报告": a summary that names nothing is one of the work done
     in_part = tops
@@ -313,7 +319,10 @@ def _asks_things(question: str, part_words: list[str] = ()) -> bool:
     m = _WHICH_THINGS.search(question)
     if m is None:
         return False
-    noun = m.group(1)
+    # "哪几样", "哪几条大的思路": the part's own points, counted by a measure word, maybe called big or main.
+    noun = re.sub(r"^([件条项个点样块些]?)(?:大|主要|重点|具体|关键)的?", r"\1", m.group(1))
+    if re.fullmatch(r"[件条项个点样块些]", noun):
+        return False
     for w in part_words:  # "哪些薄弱的地方", "哪些问题和不足": the part itself, as its own words say
         if noun.startswith(w):
             noun = noun[len(w):].lstrip("的和与及、跟或") or "问题"
@@ -388,7 +397,8 @@ def _focused_item(topic: dict[str, float], top: ScoredChunk, chunks: list[Chunk]
                   in_part: list[str]) -> list[SentenceHit]:
     """The sentences of the one item of a part (a sub-section, or an 一是… item of its paragraph) that
     the question's topic is about, or [] when the topic is spread over the part or absent from it."""
-    topic = {t: w for t, w in topic.items() if lexicon.idf(t) >= TOPIC_MIN_IDF}  # 法治, 盯着 name no item
+    # 法治, 盯着 name no item; nor does a single character (定 in "定了哪几条", 制定 in every item)
+    topic = {t: w for t, w in topic.items() if lexicon.idf(t) >= TOPIC_MIN_IDF and len(t) > 1}
     if not topic or len(in_part) != 1:
         return []
     section = [c for c in chunks if c.section_path[:1] == [in_part[0]]]
