@@ -187,6 +187,8 @@ def test_where_work_starts_and_weak_spots_ask_for_the_points(pipeline, question,
     ("石狮接下来打算怎么干？说说几条大方向。", ("法治示范市创建", "数字法治政府建设", "依法决策体系")),
     ("虎邱镇接下来怎么抓依法办事，定了哪几条打算？", ("持续强化宣传教育", "打造专业法治队伍", "全面加强执法工作")),
     ("鲤城区对明年依法行政定了哪几条大的思路？", ("笃学笃行习近平法治思想", "权责清晰的政府治理体系", "法治化营商环境")),
+    # 盯着 (监督) is in 「强化行政权力制约监督」 and in one of its sub-sections only, 「自觉接受各方监督」: that one.
+    ("德化县政府都受哪些人监督？", ("党内监督与人大监督", "民主监督", "司法监督")),
 ])
 def test_parts_asked_in_chat_words_are_listed(pipeline, question, points):
     result = pipeline.ask(question)

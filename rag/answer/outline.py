@@ -42,6 +42,9 @@ _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况"
             "坦白", "交代", "检讨", "反思", "自曝",
             # where work starts ("从哪几个方面下手", "在哪使劲"): how, not which section
             "从", "是从", *EFFORT.split("|")}
+_QUOTED_NAME = re.compile(r"“[^”]*”")
+#: What a heading one level deeper must earn over its parent to be the section a question is about.
+_DEPTH_COST = 0.25
 #: The subject of a whole 法治政府建设 report in the words people use for it.
 _SUBJECT = {"依法办事", "依法行政", "法治政府", "法治建设", "依法治理", "法治", "依法治县", "依法治市", "依法治区", "依法治镇"}
 #: Front matter and signature: never a section a question is about.
@@ -140,6 +143,21 @@ def _heading_match(topic: dict[str, float], path: tuple[str, ...]) -> float:
 _QUESTION_WORD = re.compile(r"[哪几啥谁年]|什么|怎么|怎样|如何|为了|多少|^[干做搞办弄抓][出得了过好点些]?$")
 
 
+def _narrowest(best: tuple, scored: list[tuple], topic: dict[str, float]) -> tuple:
+    """The one sub-section whose own heading holds the topic as well as the best section's own heading
+    does: the section matched through it ("强化行政权力制约监督" for 盯着, of which only "自觉接受各方监督"
+    is about who watches)."""
+    k = best[2]
+    own = _heading_match(topic, k[-1:]) if k else 0.0
+    if own <= 0:
+        return best
+    children = [x for x in scored if len(x[2]) == len(k) + 1 and x[2][: len(k)] == k]
+    # (A word inside a quoted name, "深入开展“营商环境创优年”行动", names a campaign, not the sub-section's subject.)
+    holding = [x for x in children if _heading_match(topic, (_QUOTED_NAME.sub("", x[2][-1]),)) >= own]
+    # (and as close in meaning to the question, but for the cost of its depth)
+    return holding[0] if len(holding) == 1 and holding[0][0] + _DEPTH_COST >= best[0] else best
+
+
 def _topic(weights: dict[str, float], title: str, part_words: list[str]) -> dict[str, float]:
     """The question's words that say which section: not its generic words, not the report's title words
     (法治政府建设 is in every heading's context), not the words that named the part (明年, 不足)."""
@@ -212,8 +230,9 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # sub-section of "强化行政权力制约监督" would match "监督" as well as the one about it).
         lex = _heading_match(topic, k)
         # A deeper heading must earn its place: 0.25 per level below the first.
-        scored.append((lex + own + 5.0 * float(sem) - 0.25 * (len(k) - 1), -len(k), k))
+        scored.append((lex + own + 5.0 * float(sem) - _DEPTH_COST * (len(k) - 1), -len(k), k))
     best = max(scored) if scored else (0.0, 0, ())
+    best = _narrowest(best, scored, topic)
     labelled = None
     if part in (None, WORK) and _ASKS_AREA_ITEMS.search(question):
         near = {tuple(x.hit.chunk.section_path) for x in ev.sentences[:3]}
