@@ -92,6 +92,16 @@ def test_follow_up_is_answered_with_news_not_the_last_answer_again(pipeline):
     result = pipeline.ask("那行政诉讼呢，输了几件？", history=history)
     first = result.answer.split("[1]")[0]
     assert "败诉仅1件" in first and "73件" not in first, result.answer
+    # The sentence holding the figure just told (9080件) also says how often the meeting is held: news.
+    history = [Turn("user", "安溪县2023年调解组织化解了多少矛盾纠纷？"),
+               Turn("assistant", "2023年全县各级人民调解组织共排查化解矛盾纠纷9080件。[1]")]
+    result = pipeline.ask("那县里排查纠纷的例会多久开一次？", history=history)
+    assert not result.refused and "每半月" in result.answer, result.answer
+
+
+def test_how_often_is_answered_by_a_frequency(pipeline):
+    result = pipeline.ask("安溪那个排查矛盾纠纷的碰头会，隔多久开一回？")
+    assert not result.refused and "每半月召开一次" in result.answer, result.answer
 
 
 def test_no_year_on_year_change_is_computed_from_two_different_things(pipeline):

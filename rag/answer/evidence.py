@@ -182,6 +182,8 @@ def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "
     money for "花了多少钱"), or of body a name question wants ("哪家律师事务所"); a sentence with figures
     or names of other kinds only is half a match (0), and no match at all for a kind nobody confuses
     (``numbers.kind_fit``). A question about when wants a date."""
+    if intent.number and question and asks_how_often(question) and _FREQUENCY.search(sentence):
+        return 1.0  # "例会多久开一次": 每半月召开一次, a frequency with no figure
     if intent.number:
         if not _DIGIT.search(sentence):
             # "仅一名全日制…毕业人员" answers "有几位": a count in Chinese numerals, of the kind asked.
@@ -201,6 +203,15 @@ def typed_match(intent: Intent, sentence: str, kind: str = "", question: str = "
         # "分哪几块", "整治了哪几类问题": a sentence listing several things (甲、乙、丙) holds such an answer.
         return 1.0 if _ENUMERATION.search(sentence) else 0.5
     return 1.0
+
+
+#: "多久开一次", "几个月一回": how often, answered by a frequency ("每半月召开一次", "每季度", "定期").
+_HOW_OFTEN = re.compile(r"(?:多久|多长时间|几天|几个月|几周|多少天)[^，。？?]{0,5}[一1][次回趟]|多频繁|多经常|频率|频次")
+_FREQUENCY = re.compile(r"每(?:[一二三四五六七八九十两半\d]+个?)?(?:天|日|周|星期|月|旬|季度?|年)|定期")
+
+
+def asks_how_often(question: str) -> bool:
+    return bool(_HOW_OFTEN.search(question))
 
 
 #: Three or more items in a row: "靠前服务、包容监管、审慎执法、强化监督".
@@ -288,7 +299,10 @@ class EvidenceFinder:
             c.score = score
         # A follow-up is never answered by repeating what the last answer said in full; such a sentence
         # stays a candidate (the gate still reads it) but is not quoted first.
-        cands.sort(key=lambda c: (c.told >= 1.0, -c.score))
+        # (One that also holds the kind of answer the last answer lacked, "每半月召开一次" beside the 9080件
+        # just told for "例会多久开一次", is news.)
+        told_typed = typed_match(intent, told, kind, question) if told else 1.0
+        cands.sort(key=lambda c: (c.told >= 1.0 and c.typed <= told_typed, -c.score))
         context = " ".join(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits[:3]).lower()
         chunk_cov = coverage(weights, context, self.use_synonyms)
         ev = Evidence(hits=hits, sentences=cands, terms=terms, chunk_coverage=chunk_cov, foreign=foreign)
@@ -376,7 +390,9 @@ def answer_kind_features(question: str, intent: Intent, top: list[SentenceHit],
     ("石狮办了多少法律援助案件" where 石狮 gives no count) find the topic but not the figure."""
     out = {"topic_figure": 1.0, "person": 1.0}
     keys = sorted(weights, key=weights.get, reverse=True)[:2]
-    if intent.number:
+    if intent.number and asks_how_often(question):
+        out["topic_figure"] = float(any(_FREQUENCY.search(s.text) for s in top))
+    elif intent.number:
         terms = [t for k in keys for t in (k, *lexicon.synonyms(k))]
         kind = wanted_kind(question)  # "追回了多少钱": a count of cases after the words is not it
         out["topic_figure"] = float(any(figure_near(s.text, terms, kind, anchored=True) is not None for s in top))
