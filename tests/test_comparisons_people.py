@@ -374,3 +374,12 @@ def test_a_thing_named_with_digital_is_not_a_figure_asked(pipeline):
     result = pipeline.ask("德化的数字政务门牌现在用得怎么样？")
     assert not result.refused, result.answer
     assert "投入运行" in result.answer, result.answer
+
+
+def test_two_things_counted_in_two_sentences_of_a_passage_are_both_quoted(pipeline):
+    # "在泉州政务平台上汇总的" sets the scene; 个人 and 企业 (the reports' 法人) tell the figures apart.
+    result = pipeline.ask("石狮在政务平台上汇总的个人办件和企业办件加起来一共有多少件？")
+    assert not result.refused, result.answer
+    assert "328736+75231=403967件" in result.answer, result.answer
+    assert "个人办件汇聚328736件" in result.answer and "法人办件汇聚75231件" in result.answer, result.answer
+

@@ -638,11 +638,29 @@ def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:
     for s in sents[:RUNNERS_UP]:
         found = _operand_figures(question, s.text, "")
         if len(found) == 2 and same_unit(found):  # (检查131家次 and 处罚51起 are not comparable)
-            if s is not sents[0]:
-                sents.remove(s)
-                s.score = sents[0].score + 1e-6  # the quoted order follows the score
-                sents.insert(0, s)
+            _to_front(sents, [s])
             return
+    # Else two sentences of one passage that hold one each ("个人办件汇聚328736件…；" "法人办件汇聚75231件…").
+    phrases = operands(question)
+    holders = []
+    for i, phrase in enumerate(phrases):
+        for s in sents[:RUNNERS_UP]:
+            f = _phrase_figure(phrase, phrases[1 - i], s.text, "", distinct=True)
+            if f is not None:
+                holders.append((s, f))
+                break
+    (a, fa), (b, fb) = holders if len(holders) == 2 else ((None, None), (None, None))
+    if a is not None and a is not b and a.hit.chunk.id == b.hit.chunk.id and fa.unit == fb.unit:
+        _to_front(sents, [a, b])  # (two sentences of one passage, counting in one measure word)
+
+
+def _to_front(sents: list[SentenceHit], first: list[SentenceHit]) -> None:
+    """Quote these sentences first (the quoted order follows the score)."""
+    top = sents[0].score
+    for i, s in enumerate(reversed(first)):
+        sents.remove(s)
+        s.score = top + 1e-6 * (i + 1)
+        sents.insert(0, s)
 
 
 def _by_operands(question: str, intent: Intent) -> bool:
@@ -656,18 +674,27 @@ def _operand_figures(question: str, sentence: str, kind: str) -> list[Figure]:
     out: list[Figure] = []
     phrases = operands(question)
     for i, phrase in enumerate(phrases):
-        words = [w for w in tokenize(phrase) if len(w) > 1 and not w.isdigit()]
-        head = _shared_head(phrase, phrases[1 - i]) if len(phrases) == 2 else []
-        groups = word_groups(words)
-        if head and (kept := [w for w in words if w not in head]):
-            # The word just before "的案子" tells this operand from the other ("…平台上检查的案子" → 检查),
-            # the words before it set the scene (平台 names the total): nearest first, not rarest.
-            groups = [[w, *sorted(synonyms(w))] for w in reversed(kept)]
-        found = named_figures(sentence, groups, kind)
-        if not found or found[0] in out:
+        found = _phrase_figure(phrase, phrases[1 - i] if len(phrases) == 2 else "", sentence, kind)
+        if found is None or found in out:
             return []
-        out.append(found[0])
+        out.append(found)
     return out
+
+
+def _phrase_figure(phrase: str, other: str, sentence: str, kind: str, distinct: bool = False) -> Figure | None:
+    """The figure of the sentence one operand phrase names (``distinct``: by its own words only)."""
+    words = [w for w in tokenize(phrase) if len(w) > 1 and not w.isdigit()]
+    head = _shared_head(phrase, other) if other else []
+    groups = word_groups(words)
+    if distinct:
+        # Across sentences, a word both phrases say ("个人办件和企业办件": 办件) tells neither figure.
+        groups = [g for g in groups if not any(w in other for w in g[:1])]
+    if head and (kept := [w for w in words if w not in head]):
+        # The word just before "的案子" tells this operand from the other ("…平台上检查的案子" → 检查),
+        # the words before it set the scene (平台 names the total): nearest first, not rarest.
+        groups = [[w, *sorted(synonyms(w))] for w in reversed(kept)]
+    found = named_figures(sentence, groups, kind)
+    return found[0] if found else None
 
 
 def _shared_head(phrase: str, other: str) -> list[str]:

@@ -285,12 +285,21 @@ _OPERANDS = (
 )
 
 
+#: Where the first figure was counted, said before it ("在泉州政务平台上汇总的个人办件"): the scene, not
+#: the thing counted, and it names other figures of that place too.
+_SCENE = re.compile(r"^[^，,。？?；;]*?在[^，,。？?；;]{1,12}?[上里中内][^，,。？?；;的]{0,4}的")
+
+
 def operands(question: str) -> list[str]:
     """The phrases naming the two figures a question combines, in its order; [] when it names none."""
     for pattern in _OPERANDS:
         m = pattern.search(question)
         if m:
-            return [m.group(1).strip(), m.group(2).strip()]
+            first, second = m.group(1).strip(), m.group(2).strip()
+            thing = _SCENE.sub("", first)
+            if len(thing) >= 2 and not second.endswith("的"):  # ("…检查的案子比处罚的": 的 tells them apart)
+                first = thing
+            return [first, second]
     return []
 
 
