@@ -205,8 +205,8 @@ def kind_fit(question: str, kind: str, sentence: str) -> float:
         if kind in kinds or (kind == "event" and "count" in kinds):
             return 1.0  # ("被告上法庭了几次": each of 行政诉讼案件0宗 is a time)
         if kinds & _ALSO_FITS.get(kind, frozenset()) or (
-                kind == "org" and any(f.kind == "count" and f.unit.lstrip("余").startswith("个") for f in figs)):
-            return 1.0  # "查了几个人" by 6人次; "多少家" by 18个 (个 counts anything)
+                kind in ("org", "people") and any(f.kind == "count" and f.unit.lstrip("余").startswith("个") for f in figs)):
+            return 1.0  # "查了几个人" by 6人次; "多少家" by 18个, "多少名" by 39个公职律师 (个 counts anything)
         if kind == "share" and PART_OF.search(question) \
                 and any(sum(g.unit == f.unit for g in figs) >= 2 for f in figs if f.kind in COUNTED_KINDS):
             return 1.0  # a part and its whole give the share ("136宗，其中…邻里纠纷106宗")
