@@ -355,7 +355,9 @@ def test_a_figure_whose_topic_the_sentence_before_names_is_quoted(pipeline):
 @pytest.mark.parametrize(("question", "working"), [
     # 鲤城 states its rate; 德化 gives the counts (25件，败诉仅1件): its rate is worked out, never its 出庭率.
     ("德化和鲤城打行政官司，哪边输的比例高？", r"德化1件÷25件≈4%\[\d\]，鲤城1\.37%\[\d\]；德化更高，4−1\.37=2\.63个百分点"),
-    ("行政官司打输的比例，安溪和德化哪边更高？", r"安溪10件÷108件≈9\.26%\[\d\]，德化1件÷25件≈4%\[\d\]；安溪更高"),
+    # 安溪's 108件 and 10件 give its stated 败诉率9.26%, which is quoted as stated.
+    ("行政官司打输的比例，安溪和德化哪边更高？", r"安溪9\.26%\[\d\]，德化1件÷25件≈4%\[\d\]；安溪更高"),
+    ("德化和石狮排查出来的纠纷，哪边化解的比例高？", r"德化99\.8%\[\d\]，石狮99\.1%\[\d\]；德化更高"),
 ])
 def test_a_rate_compared_is_worked_out_from_the_counts_a_place_gives(pipeline, question, working):
     result = pipeline.ask(question)

@@ -301,6 +301,9 @@ def _rate_of(chosen: list[SentenceHit], groups: list[list[str]]) -> tuple[Senten
             continue
         whole, part = found
         value = round(part.magnitude / whole.magnitude * 100, 2)
+        same = [f for f in figures(s.text) if f.kind == "share" and abs(f.value - value) < 0.1]
+        if same:
+            return s, same[0]  # the sentence states it ("成功调解1821件，成功率99.8%")
         return s, Figure(value, "%", f"{part.text}÷{whole.text}≈{_fmt_rate(value)}%", part.start)
     return None
 
