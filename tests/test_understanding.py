@@ -166,3 +166,10 @@ def test_durations_and_counts_in_words_are_figures_of_their_kind():
     question = "他回国后可能面临的最高监禁时间是多久？"
     assert kind_fit(question, wanted_kind(question), "他最高可被判处10年监禁") == 1.0
     assert kind_fit(question, wanted_kind(question), "审查合同90件") == -1.0
+
+
+def test_times_asked_as_hui_and_visits_counted_in_hu_ci():
+    # "几回" asks a number of times; "2088户次" counts visits, not households (户).
+    assert read_intent("上了几回课").number
+    assert [f.unit for f in figures("年度监督检查公共场所2088户次。")] == ["户次"]
+

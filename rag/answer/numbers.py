@@ -21,8 +21,9 @@ _FIGURE = re.compile(
     # "580多万元", "8万余人次": 多/余 before the scale is part of the figure.
     # "115万余元": 余/多 after the scale too.
     r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(?:[多余](?=万|亿|千))?(万亿|亿元|万元|亿|万|千)?(?:(?<=[万亿千])[多余](?=元|人|件|户|次|家))?\s*"
-    r"(%|％|个百分点|个工作日|个小时|个月|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|万人次|平方米|公里|"
-    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|场次|家次|户次|位|支|类|座|周|分钟|年)?"
+    # (场次, 家次, 户次 before 场, 家, 户: "2088户次" counts visits, not households)
+    r"(%|％|个百分点|个工作日|个小时|个月|场次|家次|户次|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|万人次|平方米|公里|"
+    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|位|支|类|座|周|分钟|年)?"
 )
 _SCALE = {"万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8, "千": 1e3, "万亿": 1e12}
 #: Measure words grouped by what they count; figures of one group can be compared and added.
@@ -30,14 +31,14 @@ _KINDS = {
     "count": "件起宗个份条篇项批期卷本册部类座张台辆套",
     "people": "人名位",
     "org": "家户所支",
-    "event": "次场",
+    "event": "次场回趟遍轮",
 }
 _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "money", "天": "time", "小时": "time",
                "个工作日": "time", "个小时": "time", "个月": "time", "周": "time", "分钟": "time", "年": "time",
                "人次": "visits", "万人次": "visits", "场次": "event", "家次": "visits", "户次": "visits",
                "平方米": "area", "公里": "length"}
 #: The measure word a question asks in ("多几起", "多少份", "几个人"), for choosing among a sentence's figures.
-_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|张|台|辆|套|家|户|人|名|位|次|场|个|元|天|"
+_ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|张|台|辆|套|家|户|人|名|位|次|场|回|趟|遍|轮|个|元|天|"
                          r"公里|平方米|个小时|个工作日|小时|所|座|批|期)")
 #: Operators a question states in words, in order: "新收的加上结转的，再减掉办结的".
 _OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉|"
@@ -321,7 +322,7 @@ def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool 
     """The figure (of ``kind``, if given) that follows the question's words most closely (办理法律援助案件
     1332件 → 1332件); on a tie, the one after the earlier of ``terms`` (they come most telling first).
     With none of the words in the sentence, its only figure, unless ``anchored``."""
-    figs = [f for f in figures(sentence) if not kind or f.kind == kind]
+    figs = [f for f in figures(sentence) if not kind or f.kind == kind or f.kind in _ALSO_FITS.get(kind, ())]
     if not figs:
         return None
     # A figure the thing asked about follows at once counts it ("18个乡镇222个村" → 222个 for 多少个村, and
