@@ -173,3 +173,10 @@ def test_times_asked_as_hui_and_visits_counted_in_hu_ci():
     assert read_intent("上了几回课").number
     assert [f.unit for f in figures("年度监督检查公共场所2088户次。")] == ["户次"]
 
+
+def test_a_function_character_glued_to_the_verb_is_not_part_of_the_word():
+    from rag.answer.evidence import question_terms
+
+    assert "录" in question_terms("虎邱在执法平台上录了多少案件", ["虎邱"])
+    assert "录" in question_terms("三地各录了多少案件", [])
+

@@ -44,6 +44,8 @@ _YEARS = re.compile(r"(20\d{2})\s*年")
 _MEASURE_SUFFIX = re.compile(r"..[量数率额]$")
 #: Measure words the segmenter glues to the next word ("起纠纷", "件案子").
 _MEASURE_LEAD = frozenset("起件个名次项宗家户条份位批场篇")
+#: Function characters the segmenter glues to the verb after them when the pair is no word (上录, 各录).
+_FUNCTION_LEAD = frozenset("上各都也再又才就在把给被让")
 _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]+)[”\"」』’]")
 
 
@@ -101,6 +103,8 @@ def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
     for t in tokenize(text, search_mode=False):
         if len(t) >= 3 and t[0] in _MEASURE_LEAD and t[1:] in lexicon.idf_table():
             t = t[1:]  # "多少起纠纷" segmented as 多少 | 起纠纷: the word asked about is 纠纷
+        elif len(t) == 2 and t[0] in _FUNCTION_LEAD and t not in lexicon.idf_table():
+            t = t[1:]  # "平台上录了", "各录了": segmented 上录, 各录; the verb asked about is 录
         # A number of three digits or more names something (148品牌, 12345热线); a smaller one is a count.
         if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or (t.isdigit() and len(t) < 3):
             continue
