@@ -402,3 +402,11 @@ WORKED = [
 def test_worked_arithmetic_names_the_figures_the_question_means(pipeline, question, working):
     result = pipeline.ask(question)
     assert not result.refused and working in result.answer, result.answer
+
+
+def test_two_questions_in_one_get_both_answers(pipeline):
+    # Which office (开元司法所, one sentence) and how many meetings (15场次, the next one).
+    result = pipeline.ask("全市第一个立法基层联系点设在哪个司法所？这一年开了多少场征求意见的会？")
+    assert not result.refused, result.answer
+    assert "开元司法所" in result.answer and "15场次" in result.answer, result.answer
+

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
 from rag.answer.compare import topic_words
-from rag.answer.evidence import SentenceHit, years_in
+from rag.answer.evidence import SentenceHit, coverage, question_terms, term_weights, typed_match, years_in
 from rag.answer.injection import NOTE, split_instructions
-from rag.answer.intent import Intent
+from rag.answer.intent import Intent, read_intent
 from rag.answer.lexicon import synonyms
 from rag.answer.numbers import (
     COUNTED_KINDS,
@@ -79,6 +79,37 @@ _ASK = re.compile(r"多少|几[个件家次项名人条场所位份起宗]?|哪|
 def asks(question: str) -> int:
     """How many clauses of the question ask something."""
     return sum(1 for c in re.split(r"[，,。？?！!；;\s]+", question) if _ASK.search(c))
+
+
+#: A clause must share this much of its own words with a sentence that answers it.
+ASK_COVERAGE = 0.3
+
+
+def _each_ask_answered(question: str, chosen: list[SentenceHit], sentences: list[SentenceHit]) -> list[SentenceHit]:
+    """"是哪个司法所？这一年开了多少场会？": two questions in one. A question the quoted sentences hold no
+    answer of the kind for (no office named, no figure) gets the best candidate that holds one and speaks
+    of that question's own words (often the sentence just before or after)."""
+    questions = [q for q in re.split(r"[？?。！!；;]+", question) if _ASK.search(q)]
+    if len(questions) < 2:
+        return chosen
+    out = list(chosen)
+    for q in questions:
+        intent = read_intent(q)
+        if not (intent.number or intent.name):
+            continue
+        kind = wanted_kind(q) if intent.number else ""
+        if any(typed_match(intent, s.text, kind, q) > 0 and _speaks_of(q, s.text) for s in out):
+            continue
+        extra = next((s for s in sentences[:RUNNERS_UP] if s not in out and typed_match(intent, s.text, kind, q) > 0
+                      and _speaks_of(q, s.text)), None)
+        if extra is not None:
+            out.append(extra)
+    return sorted(out, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
+
+
+def _speaks_of(question: str, sentence: str) -> bool:
+    weights = term_weights(question_terms(question, []))
+    return coverage(weights, sentence.lower()) >= ASK_COVERAGE
 
 
 #: How much further (in the ranker's logits) runners-up may trail for a question asking several things.
@@ -204,6 +235,8 @@ class ExtractiveAnswerer:
                 if len(parts) > 1 and intent.number and not intent.list and sentences:
                     # One figure per place: its agreeing pick (rag.answer.compare), not its runners-up.
                     chosen = sentences[:1]
+                elif len(parts) == 1 and not is_cross_language(ev):
+                    chosen = _each_ask_answered(question, chosen, sentences)
                 chosen = _without_repeats([_with_subject(_with_body(s)) for s in chosen])
                 pieces = []
                 for s in chosen:
