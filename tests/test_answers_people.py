@@ -410,3 +410,10 @@ def test_two_questions_in_one_get_both_answers(pipeline):
     assert not result.refused, result.answer
     assert "开元司法所" in result.answer and "15场次" in result.answer, result.answer
 
+
+def test_a_year_after_the_report_is_answered_from_the_part_about_it(pipeline):
+    # 2025 is 德化's plans part (三、2025年工作思路); its 普法 plan is quoted, not refused as another year.
+    result = pipeline.ask("德化2025年在普法规划上要完成什么？")
+    assert not result.refused, result.answer
+    assert "收官验收" in result.answer, result.answer
+

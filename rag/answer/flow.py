@@ -177,6 +177,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         # ("那比上一年少了多少？": the change is stated next to the figure just given).
         fresh = label or intent.previous_year or intent.diff
         ev = finder.find(resolved.search, q_vec, hits, intent, drop, told="" if fresh else told)
+        _year_first(ev, scope.years)
         ev.features["outline_match"] = 0.0
         if _wants_points(intent) and ev.sentences:
             top_doc = ev.sentences[0].hit.chunk.doc_id
@@ -417,6 +418,33 @@ _ASKING = re.compile(r"^[几多哪谁啥]|多少|什么|怎么")
 
 #: A sentence stating a change on the year before ("较去年同期下降41.5%") speaks of that year too.
 _YEAR_BEFORE = re.compile(r"去年|上年|上一年|前一年|同期")
+
+
+#: How far (in the sentence ranker's logits) a sentence naming the asked year may trail the best one that
+#: does not and still be quoted first.
+YEAR_MARGIN = 3.0
+
+
+def _year_first(ev: Evidence, years: list[int]) -> None:
+    """"德化2025年在普法上要完成什么": the best sentence (2024's work on 普法) is about another year than the
+    one asked; a close runner-up whose text or section names it (三、2025年工作思路 > …收官验收) answers."""
+    if not years or not ev.sentences:
+        return
+    top = ev.sentences[0]
+    if set(years) <= _named_years(top) | {top.hit.chunk.year}:
+        return  # (a report's sentences are about its own year)
+    for s in ev.sentences[1:8]:
+        if s.score < top.score - YEAR_MARGIN:
+            break
+        if set(years) <= _named_years(s):
+            ev.sentences.remove(s)
+            s.score = top.score + 1e-6
+            ev.sentences.insert(0, s)
+            return
+
+
+def _named_years(s: SentenceHit) -> set[int]:
+    return years_in(_TITLE.sub("", s.text)) | years_in(s.hit.chunk.section)
 
 
 def _missed_years(scope: Scope, ev: Evidence, plans: bool = False, year_before: bool = False) -> list[int]:
