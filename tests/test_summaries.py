@@ -195,3 +195,10 @@ def test_parts_asked_in_chat_words_are_listed(pipeline, question, points):
     assert not result.refused, result.answer
     assert len(_points(result.answer)) >= len(points), result.answer
     assert all(p in result.answer for p in points), result.answer
+
+
+def test_a_plans_part_of_one_sentence_answers_a_chat_worded_question(pipeline):
+    result = pipeline.ask("安溪后面准备在哪几方面使劲？")  # 安溪's 下一步工作 is one sentence
+    assert not result.refused, result.answer
+    assert "一规划两方案" in result.answer and "行政复议体制改革" in result.answer, result.answer
+

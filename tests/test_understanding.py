@@ -180,3 +180,9 @@ def test_a_function_character_glued_to_the_verb_is_not_part_of_the_word():
     assert "录" in question_terms("虎邱在执法平台上录了多少案件", ["虎邱"])
     assert "录" in question_terms("三地各录了多少案件", [])
 
+
+def test_a_comparison_naming_its_own_places_is_not_joined_to_the_conversations(resolver):
+    history = _h("石狮后面准备在哪几方面使劲？", "……", "那安溪呢？", "……")
+    resolved = resolve_follow_up("德化和鲤城打官司，哪边政府输的比例高？", history, resolver)
+    assert resolved.standalone == "德化和鲤城打官司，哪边政府输的比例高？"
+

@@ -104,7 +104,8 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
     topic = " ".join(topic_terms)
     together = [p for p in [*(seen or prev_places), *places] if p]
     together = [p for i, p in enumerate(together) if p not in together[:i]]
-    if _ACROSS.search(question) and len(together) >= 2 and prev_places:
+    if _ACROSS.search(question) and len(together) >= 2 and prev_places and len(places) < 2:
+        # (a question naming two places itself, "德化和鲤城哪边…", compares those two only)
         # The places talked about so far, side by side, on the last question's topic.
         core = _ASK_TAIL.sub("", _without(previous, prev_places).rstrip("？?。")).rstrip("，,的")
         if (m := _YEAR.search(core)) and not all(int(m.group(0)[:4]) in resolver.years_of(p) for p in together):
