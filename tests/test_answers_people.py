@@ -417,3 +417,12 @@ def test_a_year_after_the_report_is_answered_from_the_part_about_it(pipeline):
     assert not result.refused, result.answer
     assert "收官验收" in result.answer, result.answer
 
+
+def test_a_place_named_only_inside_a_quoted_model_is_not_covered(pipeline):
+    # 德化's report names 晋江 only in “晋江经验”: a question about 晋江 itself is about a place no report
+    # covers, while one about 晋江经验 is about what 德化 wrote.
+    result = pipeline.ask("晋江去年免费帮老百姓打官司打了多少件？")
+    assert result.refused and "晋江" in result.answer, result.answer
+    result = pipeline.ask("晋江经验是什么？")
+    assert not result.refused and "晋江经验" in result.answer, result.answer
+

@@ -484,14 +484,13 @@ class LexicalIndex:
         return bool(row and row[0] > 0)
 
     def mentions(self, word: str) -> bool:
-        """Whether the corpus text names ``word``: a token of some chunk (jieba's search mode also indexes
-        the parts of long words, so 北京 is found in 北京市), else, in a small corpus, a substring."""
-        if self.uses(word):
-            return True
+        """Whether the corpus text names ``word``. In a small corpus: somewhere other than inside a longer
+        quoted name (晋江 in “晋江经验” names a model, not the place); in a large one, a token of some chunk
+        (jieba's search mode also indexes the parts of long words, so 北京 is found in 北京市)."""
         if self.n_chunks() > 5000:
-            return False
-        return self._conn().execute("SELECT 1 FROM chunks WHERE instr(text, ?) > 0 LIMIT 1",
-                                    (word,)).fetchone() is not None
+            return self.uses(word)
+        rows = self._conn().execute("SELECT text FROM chunks WHERE instr(text, ?) > 0", (word,)).fetchall()
+        return any(_named_apart(text, word) for (text,) in rows)
 
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
         """The chunks of these (complete) documents, document by document in the order given."""
@@ -553,3 +552,22 @@ def _lookup(conn: sqlite3.Connection, sql: str, keys: list, key: bool = True):
     if not key:
         return rows
     return {r[0]: (r[1:] if len(r) > 2 else r[1]) for r in rows}
+
+
+_OPEN, _CLOSE = "“《「", "”》」"
+
+
+def _named_apart(text: str, word: str) -> bool:
+    """Whether ``text`` names ``word`` once other than inside a longer quoted name or title."""
+    start = text.find(word)
+    while start >= 0:
+        opened = max(text.rfind(o, 0, start) for o in _OPEN)
+        closed = max(text.rfind(c, 0, start) for c in _CLOSE)
+        if opened <= closed:
+            return True  # not inside quotes
+        end = min((i for i in (text.find(c, start) for c in _CLOSE) if i >= 0), default=-1)
+        if end >= 0 and text[opened + 1 : end] == word:
+            return True  # the quoted name is the word itself (“晋江经验” asked as 晋江经验)
+        start = text.find(word, start + 1)
+    return False
+

@@ -236,10 +236,19 @@ class ScopeResolver:
                 inside = self._overlaps_alias(name)
             if inside:
                 continue
-            if self.mentioned is not None and self.mentioned(name):
+            if self.mentioned is not None and self._mentioned_as_asked(question, name):
                 continue
             out.append(name)
         return out
+
+    def _mentioned_as_asked(self, question: str, name: str) -> bool:
+        """The corpus names the place, or the quoted name the question asks about (晋江经验)."""
+        assert self.mentioned is not None
+        if self.mentioned(name):
+            return True
+        at = question.find(name)
+        return at >= 0 and any(self.mentioned(question[at : at + len(name) + n]) for n in range(1, 5)
+                               if at + len(name) + n <= len(question))
 
     def correct_homophones(self, question: str) -> str:
         """The question with a covered place written in a homophone corrected (虎丘镇 -> 虎邱镇).
