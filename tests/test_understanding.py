@@ -186,3 +186,8 @@ def test_a_comparison_naming_its_own_places_is_not_joined_to_the_conversations(r
     resolved = resolve_follow_up("德化和鲤城打官司，哪边政府输的比例高？", history, resolver)
     assert resolved.standalone == "德化和鲤城打官司，哪边政府输的比例高？"
 
+
+def test_a_place_switch_replaces_a_place_no_report_covers(resolver):
+    history = _h("晋江去年免费帮老百姓打官司打了多少件？", "……")
+    assert resolve_follow_up("那德化呢？", history, resolver).standalone == "德化去年免费帮老百姓打官司打了多少件？"
+

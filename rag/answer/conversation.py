@@ -123,8 +123,10 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
         # Only a place (and particles): the same question about the new place.
         new = "、".join(places)
         rewritten = previous
-        if prev_places:
-            for i, p in enumerate(prev_places):
+        # (the last question's place may be one no report covers: "晋江…" then "那德化呢？")
+        switched = prev_places or resolver.unknown_places(previous)
+        if switched:
+            for i, p in enumerate(switched):
                 rewritten = rewritten.replace(p, new if i == 0 else "", 1)
         else:
             rewritten = new + previous
