@@ -202,3 +202,11 @@ def test_a_plans_part_of_one_sentence_answers_a_chat_worded_question(pipeline):
     assert not result.refused, result.answer
     assert "一规划两方案" in result.answer and "行政复议体制改革" in result.answer, result.answer
 
+
+def test_a_short_item_is_listed_whole_with_what_it_achieved(pipeline):
+    # 「四是积极构建社会诚信体系…降低对被保全人生产经营影响。出台…修复1015家企业信用。」: the result is
+    # the item's last sentence; an item this short is one point as a whole.
+    result = pipeline.ask("石狮在法治上给民营企业撑腰，有哪些举措？")
+    assert not result.refused, result.answer
+    assert "修复1015家企业信用" in result.answer and "检察护企" in result.answer, result.answer
+

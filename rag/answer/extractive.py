@@ -50,7 +50,7 @@ from rag.answer.numbers import (
     word_groups,
     worked,
 )
-from rag.answer.outline import item_label_end, point_text
+from rag.answer.outline import WHOLE_ITEM_CHARS, item_label_end, point_text
 from rag.answer.refusal import is_cross_language
 from rag.answer.sentences import sentence_spans
 from rag.retrieval.tokenize import tokenize
@@ -223,7 +223,7 @@ class ExtractiveAnswerer:
                 pieces = []
                 for i, s in enumerate(sentences, 1):
                     n = book.cite(s.hit, s.text)
-                    pieces.append(f"{i}. {_trim(point_text(s.text)).rstrip('。；;，,')}[{n}]")
+                    pieces.append(f"{i}. {_trim(point_text(s.text), WHOLE_ITEM_CHARS + 10).rstrip('。；;，,')}[{n}]")
                 head = f"{part.label}：" if part.label else ""
                 if len(pieces) == 1:
                     line = head + pieces[0].removeprefix("1. ")

@@ -21,6 +21,8 @@ from rag.retrieval.tokenize import tokenize
 from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
+#: An enumerated item this short is one point as a whole ("四是积极构建社会诚信体系…修复1015家企业信用。").
+WHOLE_ITEM_CHARS = 200
 #: An enumerated item inside a paragraph: 一是… / （一）… / 1. … / 第一，…
 _ITEM = re.compile(r"(?:(?<=[。；：:\n，,*])|^)\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，、])")
 #: An enumerated item whose first sentence is a phrase (no comma) this short is a label, like a heading;
@@ -83,6 +85,8 @@ def _items_in_text(text: str, items: bool) -> list[tuple[int, int]]:
             end = sents[0][1]
             if _is_label(text[s : s + end]) and len(sents) > 1:
                 end = sents[1][1]
+            if sents[-1][1] <= WHOLE_ITEM_CHARS:
+                end = sents[-1][1]  # a short item is quoted whole: what was done and what it achieved
             spans.append((s, s + end))
         return spans
     spans = []
