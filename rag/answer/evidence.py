@@ -67,6 +67,19 @@ class SentenceHit:
         return self.hit.chunk.text[self.start : self.end]
 
 
+def lead_with(sentences: list[SentenceHit], first: list[SentenceHit]) -> None:
+    """Quote these sentences first, in this order: their scores go just above the current lead's, for
+    the quoted order and the runners-up chosen after it follow the score (two already leading are raised
+    together, so the second is quoted beside the first)."""
+    if len(first) == 1 and sentences and sentences[0] is first[0]:
+        return
+    top = sentences[0].score
+    for i, s in enumerate(reversed(first), 1):
+        sentences.remove(s)
+        s.score = top + 1e-6 * i
+        sentences.insert(0, s)
+
+
 @dataclass
 class Evidence:
     hits: list[ScoredChunk]

@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from rag.answer.base import Draft, Part
 from rag.answer.citations import CitationBook
 from rag.answer.compare import topic_words
-from rag.answer.evidence import SentenceHit, coverage, question_terms, term_weights, typed_match, years_in
+from rag.answer.evidence import (
+    SentenceHit,
+    coverage,
+    lead_with,
+    question_terms,
+    term_weights,
+    typed_match,
+    years_in,
+)
 from rag.answer.injection import NOTE, split_instructions
 from rag.answer.intent import Intent, read_intent
 from rag.answer.lexicon import synonyms
@@ -98,18 +106,19 @@ def _each_ask_answered(question: str, chosen: list[SentenceHit], sentences: list
         if not (intent.number or intent.name):
             continue
         kind = wanted_kind(q) if intent.number else ""
-        if any(typed_match(intent, s.text, kind, q) > 0 and _speaks_of(q, s.text) for s in out):
+        weights = term_weights(question_terms(q, []))
+        if any(_answers(s, q, intent, kind, weights) for s in out):
             continue
-        extra = next((s for s in sentences[:RUNNERS_UP] if s not in out and typed_match(intent, s.text, kind, q) > 0
-                      and _speaks_of(q, s.text)), None)
+        extra = next((s for s in sentences[:RUNNERS_UP] if s not in out and _answers(s, q, intent, kind, weights)),
+                     None)
         if extra is not None:
             out.append(extra)
     return sorted(out, key=lambda s: (s.hit.chunk.doc_id, s.hit.chunk.ordinal, s.start))
 
 
-def _speaks_of(question: str, sentence: str) -> bool:
-    weights = term_weights(question_terms(question, []))
-    return coverage(weights, sentence.lower()) >= ASK_COVERAGE
+def _answers(s: SentenceHit, question: str, intent: Intent, kind: str, weights: dict[str, float]) -> bool:
+    """The sentence holds the kind of answer asked and speaks of the question's own words."""
+    return typed_match(intent, s.text, kind, question) > 0 and coverage(weights, s.text.lower()) >= ASK_COVERAGE
 
 
 #: How much further (in the ranker's logits) runners-up may trail for a question asking several things.
@@ -327,14 +336,15 @@ def _rate_of(chosen: list[SentenceHit], groups: list[list[str]]) -> tuple[Senten
         stated = named_figures(s.text, groups, kind="share") if states_share(s.text, groups) else []
         if stated:
             return s, stated[0]
-        counts = [f for f in figures(s.text) if f.kind != "share"]
+        figs = figures(s.text)
+        counts = [f for f in figs if f.kind != "share"]
         named = named_figures(s.text, groups, kind=counts[0].kind) if counts else []
         found = _whole_and_part(s.text, counts, named) if named and counts else None
         if found is None:
             continue
         whole, part = found
         value = round(part.magnitude / whole.magnitude * 100, 2)
-        same = [f for f in figures(s.text) if f.kind == "share" and abs(f.value - value) < 0.1]
+        same = [f for f in figs if f.kind == "share" and abs(f.value - value) < 0.1]
         if same:
             return s, same[0]  # the sentence states it ("成功调解1821件，成功率99.8%")
         return s, Figure(value, "%", f"{part.text}÷{whole.text}≈{_fmt_rate(value)}%", part.start)
@@ -674,7 +684,7 @@ def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:
     for s in sents[:RUNNERS_UP]:
         found = _operand_figures(question, s.text, "")
         if len(found) == 2 and same_unit(found):  # (检查131家次 and 处罚51起 are not comparable)
-            _to_front(sents, [s])
+            lead_with(sents, [s])
             return
     # Else two sentences of one passage that hold one each ("个人办件汇聚328736件…；" "法人办件汇聚75231件…").
     phrases = operands(question)
@@ -687,16 +697,7 @@ def _lead_with_operands(question: str, intent: Intent, part: Part) -> None:
                 break
     (a, fa), (b, fb) = holders if len(holders) == 2 else ((None, None), (None, None))
     if a is not None and a is not b and a.hit.chunk.id == b.hit.chunk.id and fa.unit == fb.unit:
-        _to_front(sents, [a, b])  # (two sentences of one passage, counting in one measure word)
-
-
-def _to_front(sents: list[SentenceHit], first: list[SentenceHit]) -> None:
-    """Quote these sentences first (the quoted order follows the score)."""
-    top = sents[0].score
-    for i, s in enumerate(reversed(first)):
-        sents.remove(s)
-        s.score = top + 1e-6 * (i + 1)
-        sents.insert(0, s)
+        lead_with(sents, [a, b])  # (two sentences of one passage, counting in one measure word)
 
 
 def _by_operands(question: str, intent: Intent) -> bool:

@@ -22,6 +22,7 @@ from rag.answer.evidence import (
     Evidence,
     SentenceHit,
     coverage,
+    lead_with,
     question_terms,
     rejudge,
     score_answerability,
@@ -437,9 +438,7 @@ def _year_first(ev: Evidence, years: list[int]) -> None:
         if s.score < top.score - YEAR_MARGIN:
             break
         if set(years) <= _named_years(s):
-            ev.sentences.remove(s)
-            s.score = top.score + 1e-6
-            ev.sentences.insert(0, s)
+            lead_with(ev.sentences, [s])
             return
 
 

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from rag.answer import lexicon
-from rag.answer.evidence import Evidence, SentenceHit, is_heading, term_hit
+from rag.answer.evidence import Evidence, SentenceHit, is_heading, lead_with, term_hit
 from rag.answer.intent import EFFORT
 from rag.answer.parts import WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
@@ -259,10 +259,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         if inside and (areas or _asks_things(question, part_words)):
             # "下一步请哪些人来上课", "想借哪些平台普法": the things one plan names ("法律专家、资深法官等",
             # "抖音、快手等平台"): the part's best sentence answers, not the part's points.
-            if inside[0] is not ev.sentences[0]:
-                ev.sentences.remove(inside[0])
-                inside[0].score = ev.sentences[0].score + 1e-6
-                ev.sentences.insert(0, inside[0])
+            lead_with(ev.sentences, inside[:1])
             return None
         item = _focused_item(topic, top, chunks, in_part) if part != WORK else None
         if item:
