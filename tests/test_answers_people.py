@@ -421,3 +421,45 @@ def test_a_place_named_only_inside_a_quoted_model_is_not_covered(pipeline):
     result = pipeline.ask("晋江经验是什么？")
     assert not result.refused and "晋江经验" in result.answer, result.answer
 
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # Points counted in the question ("有几条，都是啥") are a summary's points, not a figure.
+    ("鲤城那份材料里 承认的毛病有几条 都是啥", ["工作合力", "规范执法", "涉外法律"]),
+    # Two-digit years are years: 23年 is not what 鲤城's 2024 report covers.
+    ("鲤城前年也就是23年，上访群众对处理满意的比例是多少", None),
+    # The total asked beside what is left of a caseload.
+    ("安溪23年有人不服政府处理去找上级重审的 手上总共多少宗 到年底还剩几宗没结", ["269+18=287件", "269+18−240=47件"]),
+    # Lawyers counted in 个 are people (5名), and 花钱 does not make it a money question.
+    ("安溪县里花钱请了几个律师给书记县长拿法律主意", ["5名"]),
+    ("安溪挂钩各村当法律参谋的，律所的加上乡镇法律服务所的，一共几个人", ["38+11=49名"]),
+    # Two things compared with words between 谁 and the comparative ("谁开出的罚单金额大").
+    ("安溪管安全生产的那个局跟管市场的那个局 谁开出的罚单金额大 差了多少", ["476.389−323.68=152.709万元"]),
+    ("德化被人告的行政官司，政府没输的有几件？", ["25−1=24件"]),
+    ("安溪那份报告里自己承认哪几块还差点火候", ["边远乡镇", "行政复议体制改革", "行政执法队伍力量"]),
+])
+def test_everyday_counts_years_and_comparisons(pipeline, question, expected):
+    result = pipeline.ask(question)
+    if expected is None:
+        assert result.refused and "2023年" in result.answer, result.answer
+        return
+    assert not result.refused, result.answer
+    for fact in expected:
+        assert fact in result.answer, result.answer
+
+
+def test_named_operands_not_found_never_add_a_total_to_its_parts(pipeline):
+    # 劳资 / 两口子 name 劳动争议 and 婚姻家庭: their two figures, never 136 (the total) plus every part.
+    result = pipeline.ask("虎邱镇调解的纠纷里头，劳资和两口子家里的矛盾加一块多少宗？")
+    assert "18+12=30宗" in result.answer, result.answer
+    assert "136+" not in result.answer
+
+
+def test_a_year_said_after_one_place_is_that_places_year(pipeline):
+    # 2023 is 安溪's year; 德化 is asked of its own (2024) report, and both are answered.
+    result = pipeline.ask("老百姓不服政府决定去申请复议的，德化去年和安溪23年各办完了多少件")
+    assert re.search(r"^德化.*73件", result.answer, re.M) and re.search(r"^安溪.*240件", result.answer, re.M), result.answer
+    # Places listed together share the year said after them; one whose report is of another year says so.
+    result = pipeline.ask("鲤城和安溪2024年各排查了多少矛盾纠纷")
+    assert re.search(r"^鲤城.*4155件", result.answer, re.M), result.answer
+    assert re.search(r"^安溪：.*没有找到", result.answer, re.M), result.answer

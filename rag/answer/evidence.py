@@ -38,7 +38,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
-                 "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "多了", "少了", "最", "更", "比"}
+                 "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "今年", "当年", "就是", "也就是", "多了", "少了", "最", "更", "比"}
 _YEARS = re.compile(r"(20\d{2})\s*年")
 #: A word made a quantity by its last character (生成量, 调用数, 办结率): the rest names what is measured.
 _MEASURE_SUFFIX = re.compile(r"..[量数率额]$")
@@ -46,6 +46,8 @@ _MEASURE_SUFFIX = re.compile(r"..[量数率额]$")
 _MEASURE_LEAD = frozenset("起件个名次项宗家户条份位批场篇")
 #: Function characters the segmenter glues to the verb after them when the pair is no word (上录, 各录).
 _FUNCTION_LEAD = frozenset("上各都也再又才就在把给被让")
+#: "几头", "几块", "几招": a question word counting points or measures, never a figure of the reports.
+_POINTS_ASKED = re.compile(r"^几[头块样招点]$")
 _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]+)[”\"」』’]")
 
 
@@ -121,6 +123,8 @@ def _question_terms(question: str, drop: tuple[str, ...]) -> tuple[str, ...]:
         # A number of three digits or more names something (148品牌, 12345热线); a smaller one is a count.
         if _YEAR_TOKEN.match(t) or t in _FOLLOW_WORDS or t in out or (t.isdigit() and len(t) < 3):
             continue
+        if _POINTS_ASKED.match(t):
+            continue  # "从哪几头下手", "哪几块": which points, asked in a question word, no topic
         out.append(t)
     # A quoted name ("“景区枫桥”是哪个地方的经验") is asked as a whole: a sentence with only 枫桥 is another.
     out += [q for q in _QUOTED.findall(text) if 2 <= len(q) <= 16 and q not in out]

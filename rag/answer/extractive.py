@@ -26,7 +26,7 @@ from rag.answer.evidence import (
     years_in,
 )
 from rag.answer.injection import NOTE, split_instructions
-from rag.answer.intent import Intent, read_intent
+from rag.answer.intent import Intent, asks_total, read_intent
 from rag.answer.lexicon import synonyms
 from rag.answer.numbers import (
     COUNTED_KINDS,
@@ -39,7 +39,6 @@ from rag.answer.numbers import (
     anchor_words,
     asked_kind,
     asked_unit,
-    asks_people,
     clause_figures,
     difference,
     figure_for,
@@ -414,8 +413,6 @@ def _average(question: str, intent: Intent, part: Part, book: CitationBook) -> s
     unit = asked_unit(question) or ("钱" if wanted_kind(question) == "money" else "")  # "罚的钱，平均每起罚了多少"
     if not _AVERAGE.search(question) or not unit:
         return ""
-    if unit == "个" and asks_people(question):
-        unit = "人"  # "平均一家配了几个人": people are counted (753名)
 
     def asked(f: Figure) -> bool:
         if unit == "钱":
@@ -563,8 +560,10 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
                 continue  # "42个单位194项责任": figures of one sentence the question does not name are not addends
             if len(named) != want and not phrases and listed < 2 and not intent.diff:
                 continue  # "找上级评理的案子一共办了多少件": a total the report states, not two figures added
+            if len(named) != want and len(phrases) == 2 and len(same) > 2:
+                continue  # two things named but not found among more figures: never all of them (total and parts)
             working = total(same)
-        elif _REMAINING.search(question) and (flow := _case_flow(s.text, same)):
+        elif _REMAINING.search(question) and (flow := _case_flow(s.text, same, with_total=intent.sum or asks_total(question))):
             working = flow  # "还剩多少没办完": 新收269 + 结转18 − 办结240
         else:
             working = difference(same[0], same[1])
@@ -578,7 +577,7 @@ _REMAINING = re.compile(r"还剩|剩下|剩余|没办完|没办结|未办结|未
 _DONE = re.compile(r"(?:办结|审结|结案|办理完毕|化解|调处成功|已办)[^，,；;。]{0,4}$")
 
 
-def _case_flow(sentence: str, same: list[Figure]) -> str:
+def _case_flow(sentence: str, same: list[Figure], with_total: bool = False) -> str:
     """What is left of a caseload stated as its inflows and what was finished ("新收269件，上期结转18件，
     共办结240件" → 269+18−240=47件): every figure before the finished one comes in, that one goes out."""
     done = [f for f in same if _DONE.search(sentence[max(0, f.start - 12): f.start])]
@@ -587,7 +586,9 @@ def _case_flow(sentence: str, same: list[Figure]) -> str:
     before = [f for f in same if f.start < done[0].start]
     if len(before) < 2:
         return ""
-    return worked([*before, done[0]], ["+"] * (len(before) - 1) + ["−"])
+    flow = worked([*before, done[0]], ["+"] * (len(before) - 1) + ["−"])
+    # "手上总共多少件，还剩几件没结": the caseload asked as well (269+18=287件).
+    return f"{total(before)}；{flow}" if with_total else flow
 
 
 #: Things a question lists before adding them up: "市里、镇里、村里加起来".

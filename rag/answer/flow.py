@@ -9,6 +9,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,7 +49,7 @@ from rag.answer.refusal import (
     refusal_text,
 )
 from rag.retrieval.scope import Scope, aliases
-from rag.retrieval.tokenize import normalize_query, to_simplified
+from rag.retrieval.tokenize import full_years, normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
 if TYPE_CHECKING:
@@ -121,14 +122,14 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
     # Traditional characters are folded to simplified, as the retriever does for its query, so the
     # question's words also match the report text in place names and evidence.
     # 咋 is how a citizen types 怎么 (咋搞, 咋样, 咋办): read as the question word it is, never a topic.
-    typed = to_simplified(question).replace("咋", "怎么")
+    typed = full_years(to_simplified(question)).replace("咋", "怎么")
     if retriever.resolver is not None:
         typed = without_self_introduction(typed, retriever.resolver.places_in)
     # A covered place typed as its homophone (虎丘镇 for 虎邱镇) is read as that place, and shown; so it is in
     # the conversation's earlier questions, whose place a follow-up keeps.
     fix = retriever.resolver.correct_homophones if retriever.resolver is not None else (lambda text: text)
     asked = fix(typed)
-    history = [Turn(t.role, fix(to_simplified(t.content)) if t.role == "user" else to_simplified(t.content))
+    history = [Turn(t.role, fix(full_years(to_simplified(t.content))) if t.role == "user" else to_simplified(t.content))
                for t in history]
     resolved = resolve_follow_up(asked, history, retriever.resolver)
     if history:
@@ -192,6 +193,9 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         missed_of_part = missed_years(ev)
         # "安溪2023年…比德化2024年…": each place of a comparison answers for one of the years named.
         missed = bool(missed_of_part) and not (label and len(missed_of_part) < len(scope.years))
+        if label and missed and place_years:
+            # "德化去年和安溪23年各办了多少": 2023 is 安溪's year; 德化 is asked of its own report.
+            missed = bool(set(missed_of_part) & place_years.get(label, set()))
         place_miss = bool(scope.unknown_places) and not label
         score_answerability(ev, model, year_miss=missed, place_miss=place_miss)
         if ev.kind == "outline" and missed:
@@ -211,6 +215,7 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
         return part
 
     groups, labels = _groups(scope, intent, standalone, doc_ids, pipe)
+    place_years = _years_by_place(standalone, scope.places) if len(scope.places) > 1 and scope.years else {}
     # The reports' words for the question's everyday ones (讨工资 → 欠薪) join the lexical search.
     extra = expansion(resolved.search, question_terms(standalone, drop))
     if len(groups) > 1:
@@ -424,6 +429,28 @@ _YEAR_BEFORE = re.compile(r"去年|上年|上一年|前一年|同期")
 #: How far (in the sentence ranker's logits) a sentence naming the asked year may trail the best one that
 #: does not and still be quoted first.
 YEAR_MARGIN = 3.0
+
+
+def _years_by_place(question: str, places: list[str]) -> dict[str, set[int]]:
+    """The years a question names for each of several places: a year belongs to the place named last
+    before it ("德化去年和安溪2023年" → 安溪: {2023}, 德化: none); one before every place is every place's.
+    A place absent from the result has no year of its own and is asked of its own report."""
+    at = sorted((m.start(), p) for p in places for m in re.finditer(re.escape(p), question))
+    out: dict[str, set[int]] = {}
+    for m in _YEARS_NAMED.finditer(question):
+        before = [p for pos, p in at if pos < m.start()]
+        for p in before[-1:] or places:
+            out.setdefault(p, set()).add(int(m.group(1)))
+    # "石狮和安溪2024年": places listed together before a year share it ("德化去年和安溪2023年" do not).
+    for (pos, p), (nxt, q) in reversed(list(pairwise(at))):
+        if p not in out and q in out and _LISTED_WITH.fullmatch(question[pos + len(p):nxt]):
+            out[p] = set(out[q])
+    return out
+
+
+_YEARS_NAMED = re.compile(r"(20\d{2})\s*年")
+#: What joins places listed together ("石狮、鲤城和德化2024年"): they share the year said after them.
+_LISTED_WITH = re.compile(r"\s*(?:和|与|跟|及|以及|同|、|，|,)?\s*")
 
 
 def _year_first(ev: Evidence, years: list[int]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 #: (数字/数据 ask a figure when said alone, "具体数字呢"; before a noun they name a thing: 数字政务门牌.)
 _NUMBER = re.compile(
-    r"多少|几成|(?<![哪这十说讲列谈])几(?:个(?!地方|县|市|区|镇|乡|街道|方面|方向|重点)|[件家次回期项名人条场所位份万亿批支类起宗])|数量|数[字据](?![\u4e00-\u9fff]|[a-zA-Z])|数[字据](?=[是呢吗有])|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
+    r"多少|几成|(?<![哪这十说讲列谈])几(?:个(?!地方|县|市|区|镇|乡|街道|方面|方向|重点)|[件家次回期项名人条场所位份万亿批支类起宗单笔例户座台辆张本套篇处间])|数量|数[字据](?![\u4e00-\u9fff]|[a-zA-Z])|数[字据](?=[是呢吗有])|比例|比率|[^效]率|占比|金额|总[数量额计]|百分|"
     r"多大|多长|多久|how many|how much|number of|percentage|rate", re.I,
 )
 _NAME = re.compile(r"哪家|哪[个一]?(单位|部门|机构|律所|公司|学校|平台|项目|文件|方案|称号|奖)|哪位|谁|名称|名字|叫什么|叫啥|什么名|文号|签发|which|who", re.I)
@@ -29,12 +29,12 @@ _SUMMARY = re.compile(
     r"(不足|问题|短板|差距|薄弱|毛病|缺点|困难)[^，。？?]{0,4}(有哪些|是什么|有啥|在哪|哪些)|"
     r"(哪些|什么|有啥|存在|承认|还有|自己说)[^，。？?]{0,8}(不足|问题|短板|差距|薄弱|毛病|缺点|困难)|差在哪|"
     r"(哪里|哪儿|哪些地方|什么地方)[^，。？?]{0,8}[不没][够好行足做到]|(哪些|什么|啥)[^，。？?]{0,3}[不没]([做弄搞干办]好|做到|到位|落实)|"
-    r"欠[点些]?火候|火候不够|拉胯|短处|差一截|不给力|"
+    r"火候|差点意思|拖后腿|不尽如人意|拉胯|短处|差一截|不给力|"
     # plans, asked as such (not "上线以后用的人多不多")
     rf"(下一步|明年|第二年|次年|接下来|今后|以后|往后|后续|后面|将来|未来)[^，。？?]{{0,8}}(打算|计划|准备|要做|要干|干啥|干什么|做什么|重点|抓|搞|安排|工作|思路)|"
     rf"(工作)?(打算|思路|展望)|(准备|打算|计划)[^，。？?]{{0,8}}(干|做|抓|搞|弄|{EFFORT})|"
     # "从哪几个方面下手", "在哪些方面发力": the points of a part or section
-    rf"(哪几个?|哪些|几个)(方面|块)[^，。？?]{{0,3}}({EFFORT}|推进|开展|做|干|抓|搞)|"
+    rf"(哪几个?|哪些|几个)(方面|块|头)[^，。？?]{{0,3}}({EFFORT}|推进|开展|做|干|抓|搞)|"
     # achievements of a part
     r"主要(成绩|成效|做法|亮点|工作|举措|措施|内容)|(报告|这份|那份)[^，。？?]{0,4}(讲|说|写)了(些)?(什么|啥|哪些)|亮点|成绩|成效|做了哪些|干了(些)?啥|都干了|总结|概括|概述|梳理|"
     r"介绍一下|讲讲|说说|主要做了|[做干搞][成出]?了(些)?(什么|啥)|怎么搞|想怎么|重点抓|哪几件事|怎么做的|有什么举措|采取了哪些|"
@@ -49,7 +49,7 @@ _MOST = re.compile(r"最(多|高|大|长|快|好|强)")
 _LEAST = re.compile(r"最(少|低|小|短|慢|差|弱)")
 _DIFF = re.compile(r"多了多少|少了多少|[多少高低]多少|净[少多增减]|[降升涨增减]了几|[降升涨增减]了多少|增加了多少|减少了多少|差多少|差几|相差|差了|高出|低了|多出|"
                    r"(?<!占)比(?![例率重])[^，。？?]{0,12}[多少高低]|增长了|下降了|变化|差距是多少|多几|少几|还[剩压]|还差(?![在哪距])|剩下|"
-                   r"没.{0,3}(?<!做)(好|成|完|结|成功)|未(办结|化解|调解|结案)|还有[^，。？?]{0,10}[没未]")
+                   r"没.{0,3}(?<!做)(好|成|完|结|成功)|没[输败]|未(办结|化解|调解|结案)|还有[^，。？?]{0,10}[没未]")
 #: Words of a total ("一共多少") and of adding things up ("加起来"); either asks a sum.
 _TOTAL_WORDS = "一共|总共|共计|总计"
 _ADDING_WORDS = "合计|加起来|加在一起|加一块|加一起|加到一起|合在一起|总和|合起来"
@@ -58,6 +58,11 @@ _SUM = re.compile(f"{_TOTAL_WORDS}|{_ADDING_WORDS}")
 #: word (or 加上/再加) still asks one.
 _TOTAL_ASKED = re.compile(f"(?:{_TOTAL_WORDS})[有是办收了]{{0,2}}(?:多少|几)")
 _ADDING = re.compile(f"加上|再加|{_ADDING_WORDS}")
+
+
+def asks_total(question: str) -> bool:
+    """"一共多少件", "总共几宗": a total is asked (stated by the report, or worked out from a flow)."""
+    return bool(_TOTAL_ASKED.search(question))
 
 
 def _total_among_asks(q: str) -> bool:
@@ -102,10 +107,14 @@ class Intent:
         return [float(self.number), float(self.name), float(self.list or self.summary), float(self.yesno)]
 
 
+#: "承认的毛病有几条，都是啥": the number of a summary's points, which its list answer states ("共3点").
+_POINTS_COUNT = re.compile(r"(?:几|多少)(?:[条项点]|个?方面)")
+
+
 def read_intent(question: str) -> Intent:
     q = question.strip()
-    number = bool(_NUMBER.search(q))
     summary = bool(_SUMMARY.search(q))
+    number = bool(_NUMBER.search(_POINTS_COUNT.sub("", q) if summary else q))
     # "还有哪些没做好的地方" asks for shortcomings, not for how many are left undone.
     diff = bool(_DIFF.search(q)) and (number or not summary)
     who_more = bool(_WHO_MORE.search(q))

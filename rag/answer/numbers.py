@@ -133,6 +133,8 @@ def _figures(sentence: str) -> tuple[Figure, ...]:
 def asked_unit(question: str) -> str:
     """The measure word the question counts in ("多几起" → 起), or ""."""
     m = _ASKED_UNIT.search(question)
+    if m and m.group(1) == "个" and asks_people(question):
+        return "人"  # "几个人", "几个律师": people are counted (38名, 5位); 个 is only their classifier
     return m.group(1) if m else ""
 
 
@@ -161,7 +163,7 @@ _NOUN_KINDS = (
 )
 
 
-_PEOPLE_ASKED = re.compile(r"(?:多少|几)个人(?!次)")
+_PEOPLE_ASKED = re.compile(r"(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者)(?!事务所|队|团|站|室|所|会|中心))")
 
 
 def asks_people(question: str) -> bool:
@@ -179,7 +181,9 @@ def wanted_kind(question: str) -> str:
         return kind
     if asks_people(question):
         return "people"  # "查了几个人": people, whatever else is named (花钱用权 is not money asked)
-    return next((k for k, pat in _NOUN_KINDS if pat.search(question)), "")
+    # ("花钱请了几个律师": things counted in 个 are never money.)
+    money_ok = asked_unit(question) != "个"
+    return next((k for k, pat in _NOUN_KINDS if pat.search(question) and (money_ok or k != "money")), "")
 
 
 #: Kinds a reader cannot take one for another: a count of cases does not say what it cost.
@@ -281,7 +285,7 @@ _OPERANDS = (
                r"(?:加起来|加在一起|加一块|加一起|加到一起|合在一起|合起来|一共|总共|合计|共|总计)"),
     # "个人办件和法人办件哪个多", "新出的规范性文件，和废止的比，哪个多".
     re.compile(r"([^，,。？?；;]+?)[，,]?(?:和|与|跟|同)([^，,。？?；;]+?)(?:相比|的?比)?[，,]?"
-               r"(?:哪个|哪样|哪一个|哪类|哪种|谁)(?:更)?(?:多|少|高|低|大|小)"),
+               r"(?:哪个|哪样|哪一个|哪类|哪种|谁)[^，,。？?；;]{0,10}?(?:更)?(?:多|少|高|低|大|小)"),
     re.compile(r"([^，,。？?；;]+?)(?:里面|当中|之中|中|里)?还有[^，。？?；;]{0,4}?[没未]([^，,。？?；;]+)"),
 )
 

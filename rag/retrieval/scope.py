@@ -311,7 +311,9 @@ class ScopeResolver:
         scope.unknown_places = unknown
         everything = self._doc_ids()
         candidates = sorted({d for g in groups for d in g}) if groups else everything
-        if scope.years:
+        # Several places named: each answers for itself, and one whose report is of another year says so
+        # (「石狮24年和安溪23年…」), rather than vanishing from the answer.
+        if scope.years and len(groups) <= 1:
             wanted = set(candidates)
             # A report without a year in its metadata (a news article, a web page) is never excluded by year.
             by_year = [d for d in everything if d in wanted and (self._by_id[d].year in scope.years

@@ -41,6 +41,16 @@ def _t2s_short(text: str) -> str:
     return _t2s().convert(text)
 
 
+#: A year as people type it: "23年", "24年度" (not "23年来", a duration, nor "15年间").
+_SHORT_YEAR = re.compile(r"(?<![\d.０-９第])(1[5-9]|2\d|3[0-5])(?=\s*年(?![来间代多以前后里内左]))")
+
+
+def full_years(question: str) -> str:
+    """Two-digit years written in full ("23年" → "2023年"), so a question is scoped to its year like one
+    that spells it out."""
+    return _SHORT_YEAR.sub(lambda m: "20" + m.group(1), question)
+
+
 def normalize_query(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return to_simplified(text)
