@@ -166,9 +166,15 @@ _NOUN_KINDS = (
 _PEOPLE_ASKED = re.compile(r"(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者)(?!事务所|队|团|站|室|所|会|中心))")
 
 
+#: "志愿者…多几个": 几个 with nothing after it counts the people the question is about.
+_BARE_COUNT = re.compile(r"(?:多少|几)个(?![\u4e00-\u9fff])")
+_PERSON_NOUN = re.compile(r"律师|志愿者|法官|干部|人员|明白人|调解员|监督员|工作者|人才")
+
+
 def asks_people(question: str) -> bool:
-    """"几个人", "多少个人" (not 人次): people are counted, and 个 is only their classifier."""
-    return bool(_PEOPLE_ASKED.search(question))
+    """"几个人", "多少个人" (not 人次), "几个律师", "志愿者…多几个": people are counted, and 个 is only
+    their classifier."""
+    return bool(_PEOPLE_ASKED.search(question)) or bool(_BARE_COUNT.search(question) and _PERSON_NOUN.search(question))
 
 
 def wanted_kind(question: str) -> str:
