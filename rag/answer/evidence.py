@@ -251,6 +251,16 @@ def years_in(text: str) -> set[int]:
     return {int(y) for y in _YEARS.findall(text)}
 
 
+@functools.lru_cache(maxsize=20_000)  # the same chunks are read question after question
+def _readable_spans(text: str, section: str, path: tuple[str, ...]) -> tuple[tuple[int, int, bool], ...]:
+    """A chunk's sentence spans, each with whether it is no candidate answer: in the front matter, a line
+    that is no sentence (title, 文号, addressee and signature lines state no fact); anywhere, a heading
+    (the context of its sentences, read with them, not an answer)."""
+    front = section in ("导言", "落款")
+    return tuple((s, e, (front and text[e - 1] not in "。；！？!?;") or is_heading(text[s:e], list(path)))
+                 for s, e in sentence_spans(text))
+
+
 class EvidenceFinder:
     """Ranks the sentences of retrieved chunks and summarises them for the answerability model."""
 
@@ -282,20 +292,17 @@ class EvidenceFinder:
             # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a
             # question about next year's plans though the sentence itself does not say "next year".
             under = {t: term_hit(t, hit.chunk.section.lower(), syn) for t in weights}
-            front = hit.chunk.section in ("导言", "落款")
             # A term (or its synonyms and character pairs) missing from the whole chunk is missing from
             # each of its sentences: only the chunk's own terms are looked for sentence by sentence.
             inside = [t for t in weights if term_hit(t, folded, syn)]
             before: dict[str, float] = {}
-            for s, e in sentence_spans(text):
+            for s, e, skip in _readable_spans(text, hit.chunk.section, tuple(hit.chunk.section_path)):
                 own = dict(under)
                 for t in inside:
                     own[t] = max(own[t], term_hit(t, folded[s:e], syn))
                 previous, before = before, own
-                if front and text[e - 1] not in "。；！？!?;":
-                    continue  # title, 文号, addressee and signature lines state no fact
-                if is_heading(text[s:e], hit.chunk.section_path):
-                    continue  # a heading is the context of its sentences (read with them), not an answer
+                if skip:
+                    continue
                 cov = sum(w * own[t] for t, w in weights.items()) / total
                 # ... and after the sentence before it, which often names the topic its figure counts
                 # ("推广应用…执法平台…。2024年全镇共录入141件"): what that adds is the ranker's ``ctx``.
