@@ -407,7 +407,8 @@ class LexicalIndex:
                     rowids = self._candidates(conn, list(weights), dfs, n, max(10 * k, 200))
                 found_rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
                                      rowids, key=False) if rowids else []
-                rows = [(r, _term_counts(r[1])) for r in found_rows]
+                needles = [(i, f" t{i} ") for i in weights]
+                rows = [(r, _counts(r[1], needles)) for r in found_rows]
             if not rows:
                 return []
             if doc_ids is not None and self.scope_statistics:
@@ -431,8 +432,8 @@ class LexicalIndex:
     def _scope_weights(self, conn: sqlite3.Connection, tokens: list[str], found: dict, tfs: list[dict[int, int]],
                        doc_ids: list[str]) -> tuple[Counter[int], float]:
         """Term weights and average chunk length over the scoped reports only. ``tfs`` are the term
-        frequencies of every chunk of those reports that holds a question term, so each term's document
-        frequency within the scope is counted exactly from them."""
+        frequencies (of the question's terms at least) of every chunk of those reports that holds a
+        question term, so each question term's document frequency within the scope is counted exactly."""
         n_chunks, n_terms = 0, 0
         lengths = self._lengths_cache  # a report's token count, under its number and content hash
         for docno, count, doc_hash in _lookup(conn, "SELECT docno, n_chunks, doc_hash FROM docs WHERE doc_id IN ({})",
@@ -543,6 +544,13 @@ class LexicalIndex:
 def _term_counts(terms: str) -> dict[int, int]:
     """A chunk's term frequencies by term id, from its ``terms`` column (space-separated ``t<id>``)."""
     return dict(Counter(int(t[1:]) for t in terms.split()))
+
+
+def _counts(terms: str, needles: list[tuple[int, str]]) -> dict[int, int]:
+    """The frequencies of a few terms (id, `` t<id> ``) in a chunk's ``terms`` column, by a C-level count
+    per term: a row read for one question is not parsed whole."""
+    padded = " " + terms.replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
+    return {i: n for i, needle in needles if (n := padded.count(needle))}
 
 
 def _idf(df: int, n: int) -> float:
