@@ -445,17 +445,24 @@ def _name_shaped(word: str) -> bool:
     return 2 <= len(word) <= 3 and word[0] in _SURNAMES
 
 
-@functools.lru_cache(maxsize=20_000)
 def has_person(text: str, known: str = "") -> bool:
     """Whether the text names a person the question does not: "凤姐工作室" does not tell who 凤姐 is; nor
     do a place (石狮) or an office (司法厅), which the tagger also reads as a name."""
+    return any(w not in known for w in _person_names(text))
+
+
+@functools.lru_cache(maxsize=20_000)  # a report sentence is tagged once, whatever the question
+def _person_names(text: str) -> tuple[str, ...]:
+    """The words of the text the tagger reads as a person's name that are shaped like one and are no
+    place or office."""
     import jieba.posseg
 
     from rag.retrieval.gazetteer import county_stems, division_names
 
     places, stems = division_names(), county_stems()
-    return any(flag == "nr" and _name_shaped(w) and w not in known and w not in places and w not in stems
-               and not _BODY_SUFFIX.search(w) for w, flag in jieba.posseg.lcut(text))
+    return tuple(w for w, flag in jieba.posseg.lcut(text)
+                 if flag == "nr" and _name_shaped(w) and w not in places and w not in stems
+                 and not _BODY_SUFFIX.search(w))
 
 
 def _gaps(f: dict[str, float]) -> dict[str, float]:
