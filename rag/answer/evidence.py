@@ -255,6 +255,16 @@ def years_in(text: str) -> set[int]:
     return {int(y) for y in _YEARS.findall(text)}
 
 
+@functools.lru_cache(maxsize=20_000)  # the same chunks are read question after question
+def _readable_spans(text: str, section: str, path: tuple[str, ...]) -> tuple[tuple[int, int, bool], ...]:
+    """A chunk's sentence spans, each with whether it is no candidate answer: in the front matter, a line
+    that is no sentence (title, 文号, addressee and signature lines state no fact); anywhere, a heading
+    (the context of its sentences, read with them, not an answer)."""
+    front = section in ("导言", "落款")
+    return tuple((s, e, (front and text[e - 1] not in "。；！？!?;") or is_heading(text[s:e], list(path)))
+                 for s, e in sentence_spans(text))
+
+
 class EvidenceFinder:
     """Ranks the sentences of retrieved chunks and summarises them for the answerability model."""
 
@@ -286,20 +296,17 @@ class EvidenceFinder:
             # A sentence is read under its headings: "下一步工作计划 > …推广“闽执法”平台" answers a
             # question about next year's plans though the sentence itself does not say "next year".
             under = {t: term_hit(t, hit.chunk.section.lower(), syn) for t in weights}
-            front = hit.chunk.section in ("导言", "落款")
             # A term (or its synonyms and character pairs) missing from the whole chunk is missing from
             # each of its sentences: only the chunk's own terms are looked for sentence by sentence.
             inside = [t for t in weights if term_hit(t, folded, syn)]
             before: dict[str, float] = {}
-            for s, e in sentence_spans(text):
+            for s, e, skip in _readable_spans(text, hit.chunk.section, tuple(hit.chunk.section_path)):
                 own = dict(under)
                 for t in inside:
                     own[t] = max(own[t], term_hit(t, folded[s:e], syn))
                 previous, before = before, own
-                if front and text[e - 1] not in "。；！？!?;":
-                    continue  # title, 文号, addressee and signature lines state no fact
-                if is_heading(text[s:e], hit.chunk.section_path):
-                    continue  # a heading is the context of its sentences (read with them), not an answer
+                if skip:
+                    continue
                 cov = sum(w * own[t] for t, w in weights.items()) / total
                 # ... and after the sentence before it, which often names the topic its figure counts
                 # ("推广应用…执法平台…。2024年全镇共录入141件"): what that adds is the ranker's ``ctx``.
@@ -442,17 +449,24 @@ def _name_shaped(word: str) -> bool:
     return 2 <= len(word) <= 3 and word[0] in _SURNAMES
 
 
-@functools.lru_cache(maxsize=20_000)
 def has_person(text: str, known: str = "") -> bool:
     """Whether the text names a person the question does not: "凤姐工作室" does not tell who 凤姐 is; nor
     do a place (石狮) or an office (司法厅), which the tagger also reads as a name."""
+    return any(w not in known for w in _person_names(text))
+
+
+@functools.lru_cache(maxsize=20_000)  # a report sentence is tagged once, whatever the question
+def _person_names(text: str) -> tuple[str, ...]:
+    """The words of the text the tagger reads as a person's name that are shaped like one and are no
+    place or office."""
     import jieba.posseg
 
     from rag.retrieval.gazetteer import county_stems, division_names
 
     places, stems = division_names(), county_stems()
-    return any(flag == "nr" and _name_shaped(w) and w not in known and w not in places and w not in stems
-               and not _BODY_SUFFIX.search(w) for w, flag in jieba.posseg.lcut(text))
+    return tuple(w for w, flag in jieba.posseg.lcut(text)
+                 if flag == "nr" and _name_shaped(w) and w not in places and w not in stems
+                 and not _BODY_SUFFIX.search(w))
 
 
 def _gaps(f: dict[str, float]) -> dict[str, float]:

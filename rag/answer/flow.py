@@ -281,9 +281,10 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             "unknown_place": float(bool(scope.unknown_places)),
         },
     )
-    # A place whose report failed to ingest is named as such, not "not covered" (rag.answer.gaps).
-    gap = failed_report_notice(retriever.resolver.unknown_places(standalone), pipe.failures()) \
-        if retriever.resolver is not None else ""
+    # A place whose report failed to ingest is named as such, not "not covered" (rag.answer.gaps). The
+    # failure record (a file another process may rewrite) is read only when some place is not covered.
+    unknown = retriever.resolver.unknown_places(standalone) if retriever.resolver is not None else []
+    gap = failed_report_notice(unknown, pipe.failures()) if unknown else ""
     if not answerable:
         result.refused = True
         result.answer = gap or refusal_text(scope, year_miss=missed_years(best.evidence))

@@ -328,6 +328,17 @@ def operators(question: str) -> list[str]:
     return ["+" if op.startswith(("加", "再加")) else "−" for op in found]
 
 
+def _ends(word: str, text: str) -> list[int]:
+    """Where each occurrence of ``word`` in ``text`` ends, left to right and not overlapping (as a regex
+    finds them; no pattern is compiled per word)."""
+    out: list[int] = []
+    at = text.find(word)
+    while at >= 0:
+        out.append(at + len(word))
+        at = text.find(word, at + len(word))
+    return out
+
+
 def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool = False) -> Figure | None:
     """The figure (of ``kind``, if given) that follows the question's words most closely (办理法律援助案件
     1332件 → 1332件); on a tie, the one after the earlier of ``terms`` (they come most telling first).
@@ -341,7 +352,7 @@ def figure_near(sentence: str, terms: list[str], kind: str = "", anchored: bool 
                                        for t in terms)]
     if len(counting) == 1:
         return counting[0]
-    anchors = [(m.end(), i) for i, t in enumerate(terms) if t for m in re.finditer(re.escape(t), sentence)]
+    anchors = [(end, i) for i, t in enumerate(terms) if t for end in _ends(t, sentence)]
     if not anchors:
         return figs[0] if len(figs) == 1 and not anchored else None
 

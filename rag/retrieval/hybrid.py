@@ -80,6 +80,9 @@ class HybridRetriever:
         self.lexical_weight = lexical_weight
         self._vecs: dict[str, np.ndarray] = {}  # normalised stored vectors by chunk id (see _dense)
         self._vec_fingerprint: str | None = None
+        #: The stacked vectors of recently scored chunk lists (the same few scopes question after question),
+        #: kept with the snapshot's vectors they were stacked from.
+        self._mats: dict[tuple[str, ...], np.ndarray] = {}
         self._vec_lock = threading.Lock()
         #: Optional second stage over the fused candidates: (query, fused) -> re-ordered list.
         self.reranker: Callable[[str, list[ScoredChunk]], list[ScoredChunk]] | None = None
@@ -117,6 +120,8 @@ class HybridRetriever:
 
     #: Scopes up to this many chunks are scored here, exactly, from their stored vectors.
     LOCAL_DENSE_MAX = 4000
+    #: Stacked vector matrices kept per snapshot (one per scope recently asked about).
+    MATRICES_KEPT = 16
 
     def _dense(self, query: str, n: int, allowed: list[str] | None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity. A question scoped to a few reports is scored here: their
@@ -137,8 +142,8 @@ class HybridRetriever:
     def _dense_local(self, vector: list[float], chunks: list[Chunk], n: int) -> list[tuple[Chunk, float]]:
         with self._vec_lock:
             if self._vec_fingerprint != self.lexical.fingerprint or len(self._vecs) > 200_000:
-                self._vecs, self._vec_fingerprint = {}, self.lexical.fingerprint
-            vecs = self._vecs  # this snapshot's cache, even if another thread starts a new one
+                self._vecs, self._vec_fingerprint, self._mats = {}, self.lexical.fingerprint, {}
+            vecs, mats = self._vecs, self._mats  # this snapshot's cache, even if another thread starts a new one
             missing = [c.id for c in chunks if c.id not in vecs]
         if missing:
             for cid, vec in self.store.vectors(missing).items():
@@ -147,9 +152,17 @@ class HybridRetriever:
         present = [c for c in chunks if c.id in vecs]  # a chunk deleted since the snapshot has none
         if not present:
             return []
+        ids = tuple(c.id for c in present)
+        matrix = mats.get(ids)
+        if matrix is None:
+            matrix = np.stack([vecs[i] for i in ids])
+            with self._vec_lock:
+                if len(mats) >= self.MATRICES_KEPT:
+                    mats.clear()
+                mats[ids] = matrix
         q = np.asarray(vector, dtype=np.float32)
         q = q / (float(np.linalg.norm(q)) or 1.0)
-        sims = np.stack([vecs[c.id] for c in present]) @ q
+        sims = matrix @ q
         order = np.argsort(-sims, kind="stable")[:n]
         return [(present[i], float(sims[i])) for i in order]
 

@@ -69,10 +69,11 @@ class DocUpdate:
 
 @dataclass(frozen=True)
 class _DocRows:
-    """One report's chunk rows (rowid, terms, length, columns), each row's term ids, and its chunks."""
+    """One report's chunk rows (rowid, terms, length, columns), each row's term frequencies by term id,
+    and its chunks."""
 
     rows: tuple[tuple, ...]
-    term_ids: tuple[frozenset[int], ...]
+    tfs: tuple[dict[int, int], ...]
     chunks: tuple[Chunk, ...]
 
 
@@ -397,29 +398,30 @@ class LexicalIndex:
                 return []
             if doc_ids is not None and len(doc_ids) <= self.MEMORY_SCOPE_DOCS:
                 # A few reports: their rows from memory, those holding a question term.
-                rows = [r for doc in self._docs(conn, doc_ids)
-                        for r, ids in zip(doc.rows, doc.term_ids, strict=True) if not ids.isdisjoint(weights)]
+                rows = [(r, tf) for doc in self._docs(conn, doc_ids)
+                        for r, tf in zip(doc.rows, doc.tfs, strict=True) if not tf.keys().isdisjoint(weights)]
             else:
                 if doc_ids is not None:
                     rowids = self._scoped_candidates(conn, list(weights), doc_ids)
                 else:
                     rowids = self._candidates(conn, list(weights), dfs, n, max(10 * k, 200))
-                rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
-                               rowids, key=False) if rowids else []
+                found_rows = _lookup(conn, f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid IN ({{}})",
+                                     rowids, key=False) if rowids else []
+                needles = [(i, f" t{i} ") for i in weights]
+                rows = [(r, _counts(r[1], needles)) for r in found_rows]
             if not rows:
                 return []
             if doc_ids is not None and self.scope_statistics:
-                weights, avgdl = self._scope_weights(conn, tokens, found, rows, doc_ids)
+                weights, avgdl = self._scope_weights(conn, tokens, found, [tf for _, tf in rows], doc_ids)
         finally:
             conn.execute("COMMIT")
         scored = []
-        needles = [(f" t{i} ", w) for i, w in weights.items()]
-        for row in rows:
-            terms = " " + row[1].replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
+        items = list(weights.items())
+        for row, counts in rows:
             norm = K1 * (1 - B + B * row[2] / avgdl)
             s = 0.0
-            for needle, w in needles:
-                tf = terms.count(needle)  # term ids are space-separated: a C-level count, no parsing
+            for i, w in items:
+                tf = counts.get(i)
                 if tf:
                     s += w * tf / (tf + norm)
             if s > 0:
@@ -427,11 +429,11 @@ class LexicalIndex:
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
         return [(_chunk(r[3:]), float(s)) for s, _, _, r in scored[:k]]
 
-    def _scope_weights(self, conn: sqlite3.Connection, tokens: list[str], found: dict, rows: list[tuple],
+    def _scope_weights(self, conn: sqlite3.Connection, tokens: list[str], found: dict, tfs: list[dict[int, int]],
                        doc_ids: list[str]) -> tuple[Counter[int], float]:
-        """Term weights and average chunk length over the scoped reports only. ``rows`` are every chunk
-        of those reports that holds a question term, so each term's document frequency within the scope
-        is counted exactly from them."""
+        """Term weights and average chunk length over the scoped reports only. ``tfs`` are the term
+        frequencies (of the question's terms at least) of every chunk of those reports that holds a
+        question term, so each question term's document frequency within the scope is counted exactly."""
         n_chunks, n_terms = 0, 0
         lengths = self._lengths_cache  # a report's token count, under its number and content hash
         for docno, count, doc_hash in _lookup(conn, "SELECT docno, n_chunks, doc_hash FROM docs WHERE doc_id IN ({})",
@@ -445,8 +447,8 @@ class LexicalIndex:
                     (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchone()[0]
             n_terms += lengths[docno, doc_hash]
         df: Counter[int] = Counter()
-        for row in rows:
-            df.update({int(t[1:]) for t in row[1].split()})
+        for tf in tfs:
+            df.update(tf.keys())
         weights: Counter[int] = Counter()
         for t in tokens:
             if t in found and df[found[t][0]]:
@@ -518,7 +520,7 @@ class LexicalIndex:
             if doc is None:  # the document's rowid range: an index lookup, not a scan of every chunk
                 rows = conn.execute(f"SELECT rowid, terms, length, {_COLS} FROM chunks WHERE rowid BETWEEN ? AND ? "
                                     "ORDER BY rowid", (docno << _SHIFT, ((docno + 1) << _SHIFT) - 1)).fetchall()
-                doc = _DocRows(rows=tuple(rows), term_ids=tuple(frozenset(int(t[1:]) for t in r[1].split()) for r in rows),
+                doc = _DocRows(rows=tuple(rows), tfs=tuple(_term_counts(r[1]) for r in rows),
                                chunks=tuple(_chunk(r[3:]) for r in rows))
                 if len(cache) >= self.CHUNKS_CACHE_DOCS:
                     cache.clear()
@@ -537,6 +539,18 @@ class LexicalIndex:
         found = _lookup(self._conn(), "SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({})",
                         [c.id for c in chunks])
         return {c.id for c in chunks if found.get(c.id) == c.text}
+
+
+def _term_counts(terms: str) -> dict[int, int]:
+    """A chunk's term frequencies by term id, from its ``terms`` column (space-separated ``t<id>``)."""
+    return dict(Counter(int(t[1:]) for t in terms.split()))
+
+
+def _counts(terms: str, needles: list[tuple[int, str]]) -> dict[int, int]:
+    """The frequencies of a few terms (id, `` t<id> ``) in a chunk's ``terms`` column, by a C-level count
+    per term: a row read for one question is not parsed whole."""
+    padded = " " + terms.replace(" ", "  ") + " "  # every id between its own spaces: no overlaps
+    return {i: n for i, needle in needles if (n := padded.count(needle))}
 
 
 def _idf(df: int, n: int) -> float:
