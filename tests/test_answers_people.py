@@ -463,3 +463,11 @@ def test_a_year_said_after_one_place_is_that_places_year(pipeline):
     result = pipeline.ask("鲤城和安溪2024年各排查了多少矛盾纠纷")
     assert re.search(r"^鲤城.*4155件", result.answer, re.M), result.answer
     assert re.search(r"^安溪：.*没有找到", result.answer, re.M), result.answer
+
+
+def test_a_place_switch_after_places_with_their_own_years_takes_the_new_places_year(pipeline):
+    first = "老百姓不服政府决定去申请复议的，德化去年和安溪23年各办完了多少件"
+    told = pipeline.ask(first)
+    result = pipeline.ask("那鲤城呢？", history=[Turn("user", first), Turn("assistant", told.answer)])
+    assert not result.refused and "2023年" not in (result.rewritten_question or ""), result.rewritten_question
+    assert result.citations[0].doc == "licheng-2024"

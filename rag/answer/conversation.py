@@ -135,7 +135,9 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
         elif prev_places and (m := _YEAR.search(rewritten)):
             # "德化县2024年…" then "那安溪县呢？": 2024 was 德化's report year; 安溪's report is for 2023.
             asked = int(m.group(0)[:4])
-            old, new_years = resolver.years_of(prev_places[0]), resolver.years_of(places[0])
+            # (of any place the last question named: "德化去年和安溪2023年…" then "那鲤城呢？")
+            old = set().union(*(resolver.years_of(p) for p in prev_places))
+            new_years = resolver.years_of(places[0])
             if asked in old and new_years and asked not in new_years and len(new_years) == 1:
                 rewritten = rewritten.replace(m.group(0), f"{next(iter(new_years))}年", 1)
         # The chain's topic words the rewritten question lost ("安溪输了几件？" is about 被告) still search.
