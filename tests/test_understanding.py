@@ -7,7 +7,7 @@ import pytest
 from rag.answer.base import Turn
 from rag.answer.conversation import resolve_follow_up
 from rag.answer.intent import read_intent
-from rag.answer.numbers import difference, figure_near, figures, total
+from rag.answer.numbers import difference, figure_near, figures, same_unit, total
 from rag.retrieval.gazetteer import Gazetteer
 from rag.retrieval.scope import DocPlaces, ScopeResolver
 
@@ -191,3 +191,16 @@ def test_a_place_switch_replaces_a_place_no_report_covers(resolver):
     history = _h("晋江去年免费帮老百姓打官司打了多少件？", "……")
     assert resolve_follow_up("那德化呢？", history, resolver).standalone == "德化去年免费帮老百姓打官司打了多少件？"
 
+
+
+@pytest.mark.parametrize(("a", "b", "comparable"), [
+    ("3353起", "4155件", True),  # cases in 起 and in 件
+    ("97项", "72个", True),  # items, one counted in the generic 个
+    ("33942份", "33698本", True),  # certificates in 份 and in 本
+    ("12596件", "83个", False),  # cases against apps: never subtracted
+    ("127个", "357万条", False),  # catalogues against data records: never added
+    ("1425件", "24.2万", False),
+])
+def test_counts_are_combined_only_in_measure_words_of_one_sort(a, b, comparable):
+    fa, fb = figures(f"共{a}。")[0], figures(f"共{b}。")[0]
+    assert same_unit([fa, fb]) is comparable

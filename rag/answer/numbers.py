@@ -504,6 +504,18 @@ def addable(figs: list[Figure]) -> bool:
     return same_unit(figs) and figs[0].kind not in ("share", "points")
 
 
+#: Measure words that count the same sort of thing (件 with 起, 条 with 份); 个 goes with the specific
+#: words of items, places and people it stands for (72个事项 with 97项), never with cases (83个应用 is not
+#: 12596件 of anything).
+_LIKE_MEASURES = ("件起宗例单笔", "条份篇件本张卷", "个项家所处", "名人位个", "次场回期批轮")
+
+
 def same_unit(figs: list[Figure]) -> bool:
-    """Figures that can be compared or added: one kind of unit (件 with 起, 条 with 份; never % with 件)."""
-    return len({f.kind for f in figs}) == 1
+    """Figures that can be compared or added: one kind of unit (件 with 起, 条 with 份; never % with 件),
+    and counts only in measure words of one sort."""
+    if len({f.kind for f in figs}) != 1:
+        return False
+    if figs[0].kind != "count":
+        return True
+    heads = {f.unit.lstrip("余多")[:1] for f in figs}
+    return len(heads) == 1 or any(heads <= set(group) for group in _LIKE_MEASURES)
