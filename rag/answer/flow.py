@@ -20,6 +20,7 @@ from rag.answer.citations import MARKER
 from rag.answer.compare import expansion, harmonize, place_test
 from rag.answer.conversation import Resolved, resolve_follow_up
 from rag.answer.evidence import (
+    YEARS,
     Evidence,
     SentenceHit,
     coverage,
@@ -438,7 +439,7 @@ def _years_by_place(question: str, places: list[str]) -> dict[str, set[int]]:
     A place absent from the result has no year of its own and is asked of its own report."""
     at = sorted((m.start(), p) for p in places for m in re.finditer(re.escape(p), question))
     out: dict[str, set[int]] = {}
-    for m in _YEARS_NAMED.finditer(question):
+    for m in YEARS.finditer(question):
         before = [p for pos, p in at if pos < m.start()]
         for p in before[-1:] or places:
             out.setdefault(p, set()).add(int(m.group(1)))
@@ -449,7 +450,6 @@ def _years_by_place(question: str, places: list[str]) -> dict[str, set[int]]:
     return out
 
 
-_YEARS_NAMED = re.compile(r"(20\d{2})\s*年")
 #: What joins places listed together ("石狮、鲤城和德化2024年"): they share the year said after them.
 _LISTED_WITH = re.compile(r"\s*(?:和|与|跟|及|以及|同|、|，|,)?\s*")
 

@@ -182,14 +182,14 @@ def wanted_kind(question: str) -> str:
     else the kind its words name (money for 花了多少钱, time for 多久)."""
     if RATE.search(question):
         return "share"
-    kind = asked_kind(question) if asked_unit(question) != "个" else ""  # 个 counts anything: 几个明白人
+    by_ge = asked_unit(question) == "个"  # 个 counts anything: 几个明白人
+    kind = "" if by_ge else asked_kind(question)
     if kind:
         return kind
     if asks_people(question):
         return "people"  # "查了几个人": people, whatever else is named (花钱用权 is not money asked)
     # ("花钱请了几个律师": things counted in 个 are never money.)
-    money_ok = asked_unit(question) != "个"
-    return next((k for k, pat in _NOUN_KINDS if pat.search(question) and (money_ok or k != "money")), "")
+    return next((k for k, pat in _NOUN_KINDS if pat.search(question) and not (by_ge and k == "money")), "")
 
 
 #: Kinds a reader cannot take one for another: a count of cases does not say what it cost.

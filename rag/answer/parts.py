@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from rag.answer.intent import SHORTFALL
 from rag.answer.sentences import SentenceVectors
 
 WORK, PROBLEMS, PLANS = "work", "problems", "plans"
@@ -34,7 +35,7 @@ _WORD_BONUS = 0.05
 #: (准备 made or had, "平时都做了啥准备", is work done, not a plan.)
 _ASKS = (
     (PLANS, re.compile(r"以后|往后|后续|后面|今后|下一步|明年|来年|第二年|次年|接下来|打算|计划|(?<![了过好啥么些])准备|将来|未来|思路|展望|安排|想怎么|要怎么|下一年")),
-    (PROBLEMS, re.compile(r"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在|欠缺|不到位|没[做弄搞干办]好|[做弄搞干办]得不[好够]|弱项|火候|差点意思|拖后腿|不尽如人意|拉胯|短处|差一截|不给力|"
+    (PROBLEMS, re.compile(rf"不足|问题|短板|差距|薄弱|毛病|缺点|困难|差在|欠缺|不到位|没[做弄搞干办]好|[做弄搞干办]得不[好够]|弱项|{SHORTFALL}|"
                           r"(?:哪里|哪儿|哪些地方|什么地方)[^，。？?]{0,4}不[够好行足]")),
     (WORK, re.compile(r"成绩|成效|成果|亮点|做了|干了|做法|举措|措施|取得|进展|干得|搞了|办了哪些|开展了|"
                       r"主要工作|工作情况|哪些工作")),
