@@ -471,3 +471,22 @@ def test_a_place_switch_after_places_with_their_own_years_takes_the_new_places_y
     result = pipeline.ask("那鲤城呢？", history=[Turn("user", first), Turn("assistant", told.answer)])
     assert not result.refused and "2023年" not in (result.rewritten_question or ""), result.rewritten_question
     assert result.citations[0].doc == "licheng-2024"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # A pronoun (自个儿) and not having done it (没补上) name no section of the shortcomings.
+    ("德化县自个儿说还有哪些短板没补上", ["人才保障不足", "行政执法规范化", "普法宣传效果"]),
+    # "哪些没弄好的地方" asks for the shortcomings themselves, not for things of one kind.
+    ("德化自己承认依法办事这块还有哪些没弄好的地方？", ["人才保障不足", "行政执法规范化", "普法宣传效果"]),
+    # Improving is what every plan is about: 改进 narrows the plans to nothing.
+    ("虎邱往后准备怎么改进 说了几条打算", ["强化宣传教育", "专业法治队伍", "加强执法工作"]),
+    # 路数 of next year is its plans.
+    ("鲤城明年在依法办事上的路数是啥，分几点讲", ["政治站位", "优化政府职能"]),
+    # "出了哪几招" asks for the measures; 懂法 is what 普法 gives people.
+    ("安溪在教老百姓懂法这件事上主要出了哪几招", ["落实普法责任", "加强阵地建设", "组建志愿队伍"]),
+])
+def test_a_part_asked_in_chat_words_lists_its_points(pipeline, question, expected):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    for point in expected:
+        assert point in result.answer, result.answer

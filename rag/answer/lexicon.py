@@ -41,6 +41,14 @@ def idf(word: str) -> float:
     return _idf_table().get(word, _UNSEEN_IDF)
 
 
+def pos(word: str) -> str | None:
+    """jieba's dictionary part of speech of a word ("r" for 自个儿, "n" for 航天), None for a word it does
+    not know: a lookup, not a segmentation."""
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(word)
+
+
 @functools.cache
 def _groups(name: str) -> dict[str, frozenset[str]]:
     """One group of words per line of a shipped word list; each word maps to the others of its line."""

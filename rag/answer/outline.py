@@ -15,7 +15,7 @@ import numpy as np
 from rag.answer import lexicon
 from rag.answer.evidence import Evidence, SentenceHit, is_heading, lead_with, term_hit
 from rag.answer.intent import EFFORT
-from rag.answer.parts import WORK, asked_part, heading_parts
+from rag.answer.parts import PLANS, PROBLEMS, WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
 from rag.retrieval.tokenize import tokenize
 from rag.schema import Chunk, ScoredChunk
@@ -162,11 +162,25 @@ def _narrowest(best: tuple, scored: list[tuple], topic: dict[str, float]) -> tup
     return holding[0] if len(holding) == 1 and holding[0][0] + _DEPTH_COST >= best[0] else best
 
 
-def _topic(weights: dict[str, float], title: str, part_words: list[str]) -> dict[str, float]:
+#: What every plan and every shortcoming is about ("往后准备怎么改进", "哪些短板没补上"): doing better, which
+#: names no section of the part.
+_BETTER = {"改进", "改善", "改正", "改", "提升", "提高", "加强", "完善", "补", "补上", "补齐", "弥补", "补足", "整改"}
+
+
+def _names_section(word: str, part: str | None) -> bool:
+    if word in _GENERIC or _QUESTION_WORD.search(word):
+        return False
+    if lexicon.pos(word) == "r":
+        return False  # a pronoun ("自个儿说还有哪些短板")
+    # (nor, in the plans or shortcomings, doing better or a fragment of not having done it: "没补上")
+    return not (part in (PLANS, PROBLEMS) and (word in _BETTER or (word[0] in "没未" and lexicon.pos(word) is None)))
+
+
+def _topic(weights: dict[str, float], title: str, part_words: list[str], part: str | None = None) -> dict[str, float]:
     """The question's words that say which section: not its generic words, not the report's title words
     (法治政府建设 is in every heading's context), not the words that named the part (明年, 不足)."""
     return {t: w for t, w in weights.items()
-            if t not in _GENERIC and not _QUESTION_WORD.search(t) and t not in title and not any(t in p or p in t for p in part_words)}
+            if _names_section(t, part) and t not in title and not any(t in p or p in t for p in part_words)}
 
 
 #: Words this common (jieba idf: 觉得 4.8, 法律 5.6, 要求 4.6) do not narrow a part to a topic; 普法 (9.5) does.
@@ -203,7 +217,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     tops = list(dict.fromkeys(c.section_path[0] for c in chunks))
     part, part_words = asked_part(question)
     title = top.chunk.title.lower()
-    topic = _topic(weights, title, part_words)
+    topic = _topic(weights, title, part_words, part)
     if part is not None:
         # "接下来怎么抓依法办事，定了哪几条打算": the report's own subject, said as a citizen says it, narrows
         # its plans (or shortcomings) to nothing: they are all about it.
@@ -335,8 +349,12 @@ def _labelled_areas(topic: dict[str, float], chunks: list[Chunk], in_part: list[
     return max(sections, key=lambda k: (_heading_match(topic, k), -len(k)))
 
 
+#: "哪些没弄好的地方": what was not done well, the shortcomings themselves.
+_UNDONE = re.compile(r"(哪些|哪几[个样]?)[没未][^，。？?的]{1,4}的")
+
+
 def _asks_things(question: str, part_words: list[str] = ()) -> bool:
-    m = _WHICH_THINGS.search(question)
+    m = _WHICH_THINGS.search(_UNDONE.sub(r"\1", question))
     if m is None:
         return False
     # "哪几样", "哪几条大的思路": the part's own points, counted by a measure word, maybe called big or main.
