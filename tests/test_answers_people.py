@@ -490,3 +490,23 @@ def test_a_part_asked_in_chat_words_lists_its_points(pipeline, question, expecte
     assert not result.refused, result.answer
     for point in expected:
         assert point in result.answer, result.answer
+
+
+def test_a_county_name_that_is_an_ordinary_word_beside_a_covered_place_is_not_refused(pipeline):
+    # 上街 (a district of 郑州) and 新建 (of 南昌) are verbs here; a county listed with a covered place still is one.
+    result = pipeline.ask("安溪去年带出来多少个上街给大家讲法律常识的义工？")
+    assert not result.refused and "1288名" in result.answer, result.answer
+    result = pipeline.ask("鲤城机构改革新建了哪几个部门")
+    assert not result.refused and "区委社会工作部" in result.answer, result.answer
+    result = pipeline.ask("安溪和南安的法律援助各办了多少件")
+    assert result.refused, result.answer
+
+
+def test_people_and_kinds_of_case_in_chat_words(pipeline):
+    # 义工 are volunteers, and "哪边人多 多几个" counts them.
+    result = pipeline.ask("安溪和石狮讲法律的义工 哪边人多 多几个")
+    assert "1288−1061=227名" in result.answer, result.answer
+    # 工钱 names a kind of dispute here, not money asked.
+    result = pipeline.ask("当中邻居之间闹的多少，工钱劳动那类的又多少",
+                          history=[Turn("user", "虎邱镇调委会24年调了多少宗纠纷"), Turn("assistant", "136宗。")])
+    assert not result.refused and "106宗" in result.answer and "18宗" in result.answer, result.answer

@@ -156,19 +156,21 @@ RATE = re.compile(r"率|比例|比重|占比|百分")
 #: What a question names when it asks a quantity without a measure word: "请律师一年要花多少" (money),
 #: "多久判完" (time), "修了多少公里" (length). 免费 and 没钱 (poor) are not money.
 _NOUN_KINDS = (
-    ("money", re.compile(r"(?<![免不没])(?:钱|费用|经费|资金|金额|顾问费|口额|产值|营收|预算|投资额)|多少元")),
+    # (not money naming a kind of case: "工钱劳动那类的又多少", "讨工钱的官司有几件")
+    ("money", re.compile(r"(?<![免不没])(?:钱|费用|经费|资金|金额|顾问费|口额|产值|营收|预算|投资额)"
+                         r"(?![^，。？?]{0,5}(?:那类|这类|一类|类的|纠纷|案|官司|争议|的事))|多少元")),
     ("time", re.compile(r"多久|多长时间|几天|多少天|几个月|多少个?小时|几个?小时|时限|时长")),
     ("length", re.compile(r"公里|里程")),
     ("area", re.compile(r"面积|平方米|亩")),
 )
 
 
-_PEOPLE_ASKED = re.compile(r"(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者)(?!事务所|队|团|站|室|所|会|中心))")
+_PEOPLE_ASKED = re.compile(r"(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者|义工)(?!事务所|队|团|站|室|所|会|中心))")
 
 
 #: "志愿者…多几个": 几个 with nothing after it counts the people the question is about.
 _BARE_COUNT = re.compile(r"(?:多少|几)个(?![\u4e00-\u9fff])")
-_PERSON_NOUN = re.compile(r"律师|志愿者|法官|干部|人员|明白人|调解员|监督员|工作者|人才")
+_PERSON_NOUN = re.compile(r"律师|志愿者|义工|法官|干部|人员|明白人|调解员|监督员|工作者|人才|人[多少数](?!次)")
 
 
 def asks_people(question: str) -> bool:

@@ -53,6 +53,10 @@ def _inside_word(text: str, start: int, end: int) -> bool:
     return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
 
 
+#: Words that list places: 和, 跟, 与, 、 …
+_LISTING = "和|跟|与|、|及|同|还有|以及|或|比"
+
+
 @dataclass
 class DocPlaces:
     doc_id: str
@@ -308,6 +312,12 @@ class ScopeResolver:
                 groups.append(list(docs))
                 named.append(alias)
         scope.places = named
+        if named and self.gazetteer is not None:
+            # A county's name without its suffix is often an ordinary word too ("上街给大家讲法律", "新建了哪几个
+            # 部门"): beside a place the corpus covers it is doubt, and doubt neither refuses nor filters.
+            # Listed with places ("安溪和南安", "南安、德化") it is a place.
+            unknown = [u for u in unknown if u not in self.gazetteer.stems or u in self.gazetteer.names
+                       or re.search(f"(?:{_LISTING}){u}|{u}(?:{_LISTING})", question)]
         scope.unknown_places = unknown
         everything = self._doc_ids()
         candidates = sorted({d for g in groups for d in g}) if groups else everything
