@@ -510,3 +510,9 @@ def test_people_and_kinds_of_case_in_chat_words(pipeline):
     result = pipeline.ask("当中邻居之间闹的多少，工钱劳动那类的又多少",
                           history=[Turn("user", "虎邱镇调委会24年调了多少宗纠纷"), Turn("assistant", "136宗。")])
     assert not result.refused and "106宗" in result.answer and "18宗" in result.answer, result.answer
+
+
+def test_each_places_figure_follows_the_questions_own_words_first(pipeline):
+    # 败诉 is in both places' sentences, but 官司数量 asks for the caseload: 审结108件 and 案件25件.
+    result = pipeline.ask("安溪23年跟德化24年，民告官的官司数量相差多少件？")
+    assert "108−25=83件" in result.answer, result.answer

@@ -287,17 +287,21 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
     or, when none is asked, of the kind most places' figures have (件 and 起 alike, never % against 件)."""
     asked = asked_kind(question)
     unit = asked_unit(question)
-    anchors = anchor_words(terms)
+    own = anchor_words(terms)
     # The rare words every place's sentence states name the fact compared when the question's own words
-    # do not (免费打官司 for 法律援助案件): the figure right after them is each place's.
+    # do not (免费打官司 for 法律援助案件): the figure right after them is each place's. They come second: a
+    # word both sentences share may name another of their figures ("审结108件，败诉10件" against "案件25件，
+    # 败诉仅1件" for 官司数量).
     firsts = [chosen[0].text for _, chosen in quoted if chosen]
+    anchors = list(own)
     if len(firsts) >= 2:
         common = set.intersection(*(set(topic_words(t)) for t in firsts))
         anchors += [w for w in sorted(common, key=lambda w: (-len(w), w)) if w not in anchors]
 
     def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
         for s in sorted(chosen, key=lambda c: -c.score):  # the place's best sentence first
-            f = figure_for(s.text, anchors, kind, unit if kind == asked else "")
+            f = figure_for(s.text, own, kind, unit if kind == asked else "") or \
+                figure_for(s.text, anchors, kind, unit if kind == asked else "")
             if f is not None:
                 return s, f
         return None
