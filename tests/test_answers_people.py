@@ -516,3 +516,25 @@ def test_each_places_figure_follows_the_questions_own_words_first(pipeline):
     # 败诉 is in both places' sentences, but 官司数量 asks for the caseload: 审结108件 and 案件25件.
     result = pipeline.ask("安溪23年跟德化24年，民告官的官司数量相差多少件？")
     assert "108−25=83件" in result.answer, result.answer
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # 软肋, "哪几块没弄好", "差在哪几处", "你给列一列", "自我检讨的毛病是啥": the shortcomings, listed.
+    ("德化自己承认在依法办事这块还有哪些软肋？", ["人才保障不足", "行政执法规范化"]),
+    ("虎邱镇自己承认在按规矩办事这方面 还有哪几块没弄好", ["法治意识", "法治宣传"]),
+    ("虎邱镇自己觉得法治这块还差在哪几处", ["法治意识", "法治宣传"]),
+    ("鲤城区政府去年依法办事还差在哪 你给列一列", ["工作合力", "涉外法律"]),
+    ("石狮那份报告里自我检讨的毛病是啥", ["法治意识", "执法质量和效能"]),
+    # What is left when one part is set aside: the total less that part.
+    ("鲤城在闽执法上办的案子里头 除了检查之外的还有多少件", ["12596−11692=904件"]),
+    ("虎邱去年调解的纠纷里 除开邻里纠纷 剩下几宗", ["136−106=30宗"]),
+    # People counted as 两种人, 号人 or "…的人 多少个": the people, not 24个站 beside them.
+    ("安溪给各村配的法律参谋 两种人合起来一共几个", ["38+11=49名"]),
+    ("安溪给各村当法律参谋的，执业大状和乡镇搞法律服务的加起来多少号人", ["38+11=49名"]),
+    ("安溪村里那两类懂法又带头的人 两样加一块总共多少个", ["6229+5085=11314名"]),
+])
+def test_shortcomings_remainders_and_people_in_chat_words(pipeline, question, expected):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    for fact in expected:
+        assert fact in result.answer, result.answer

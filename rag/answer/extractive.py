@@ -538,7 +538,8 @@ def _within_sentence(question: str, intent: Intent, part: Part, book: CitationBo
             # that of the figure right after the question's words; else the sentence's first figure's.
             near = figure_near(s.text, anchors)
             kind = (asked_kind(question) if unit else "share" if RATE.search(question)
-                    else strict if strict in STRICT_KINDS  # "罚的钱加起来": the money, not the 686起 beside it
+                    # "罚的钱加起来": the money, not the 686起 beside it; "多少号人": people, not 24个站
+                    else strict if strict in STRICT_KINDS or strict == "people"
                     else near.kind if near is not None else figs[0].kind)
             same = [f for f in figs if f.kind == kind]
         if len(same) < 2:

@@ -41,7 +41,7 @@ _KIND_WORDS = {"%": "share", "％": "share", "个百分点": "points", "元": "m
 _ASKED_UNIT = re.compile(r"(?:多少|几|多)\s*(个百分点|百分点|钱|人次|件|起|宗|份|条|篇|项|卷|本|张|台|辆|套|家|户|人|名|位|次|场|回|趟|遍|轮|个|元|天|"
                          r"公里|平方米|个小时|个工作日|小时|所|座|批|期)")
 #: Operators a question states in words, in order: "新收的加上结转的，再减掉办结的".
-_OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|刨去|刨掉|"
+_OPERATOR = re.compile(r"加上|再加|加起来|加在一起|减掉|减去|再减|扣除|扣掉|去掉|除去|除开|除了|刨去|刨掉|"
                        # "新收的加上结转的，还有多少没办完": what is left takes away what was done.
                        r"还有[^，。？?；;]{0,6}[没未]|还剩|剩下|剩余")
 _LEFT = re.compile(r"还有|还剩|剩")
@@ -165,12 +165,12 @@ _NOUN_KINDS = (
 )
 
 
-_PEOPLE_ASKED = re.compile(r"(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者|义工)(?!事务所|队|团|站|室|所|会|中心))")
+_PEOPLE_ASKED = re.compile(r"(?:多少|几)号人|(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者|义工)(?!事务所|队|团|站|室|所|会|中心))")
 
 
 #: "志愿者…多几个": 几个 with nothing after it counts the people the question is about.
 _BARE_COUNT = re.compile(r"(?:多少|几)个(?![\u4e00-\u9fff])")
-_PERSON_NOUN = re.compile(r"律师|志愿者|义工|法官|干部|人员|明白人|调解员|监督员|工作者|人才|人[多少数](?!次)")
+_PERSON_NOUN = re.compile(r"律师|志愿者|义工|法官|干部|人员|明白人|调解员|监督员|工作者|人才|人[多少数](?!次)|[种类号]人|的人(?!次)")
 
 
 def asks_people(question: str) -> bool:

@@ -36,6 +36,8 @@ _GENERIC = {"干活", "做事", "办事", "主要", "哪些", "什么", "情况"
             "报告", "里", "自己", "说", "承认", "提到", "政府", "上", "着", "了", "的", "在", "是", "把", "被", "给",
             "也", "还", "就", "又", "吗", "呢", "吧", "啊", "人", "些", "个", "这", "那", "他们", "我们", "这份",
             "那份", "份", "内容", "简单", "简要", "概述", "梳理", "讲", "下",
+            # asking for a list ("你给列一列", "罗列一下")
+            "列", "一列", "列一列", "列出", "列举", "罗列", "归纳", "盘点", "这方面", "这一块",
             # when, as a citizen says it ("平时都做了啥准备"): the report's year, not a section
             "平时", "平常", "平日", "日常", "现在", "如今", "眼下",
             # where, as said in a chat ("安溪那边", "县里"): the report's place, not a section
@@ -312,7 +314,7 @@ _AREA = re.compile(r"这块|这一块|这方面|方面|领域")
 #: "哪些人", "哪几家单位", "什么平台": a list of things of one kind. Not the part's own points ("哪些工作",
 #: "哪几块", "什么打算").
 _WHICH_THINGS = re.compile(r"(?:哪些|哪几[个位类种家样]?|哪[类种位家样]|什么|啥)([\u4e00-\u9fff]{1,5})")
-_PART_NOUNS = re.compile(r"^[件条项个点样块大些]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|环节|打算|计划|安排|"
+_PART_NOUNS = re.compile(r"^[件条项个点样块大些处]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|环节|打算|计划|安排|"
                          r"重点|任务|内容|亮点|成绩|成效|招|办法|块|头|领域|地方|变化|新|动作|名堂|思路|目标|想法|方向|部署)")
 
 
@@ -358,8 +360,8 @@ def _asks_things(question: str, part_words: list[str] = ()) -> bool:
     if m is None:
         return False
     # "哪几样", "哪几条大的思路": the part's own points, counted by a measure word, maybe called big or main.
-    noun = re.sub(r"^([件条项个点样块些]?)(?:大|主要|重点|具体|关键)的?", r"\1", m.group(1))
-    if re.fullmatch(r"[件条项个点样块些]", noun):
+    noun = re.sub(r"^([件条项个点样块些处]?)(?:大|主要|重点|具体|关键)的?", r"\1", m.group(1))
+    if re.fullmatch(r"[件条项个点样块些处]", noun):
         return False
     for w in part_words:  # "哪些薄弱的地方", "哪些问题和不足": the part itself, as its own words say
         if noun.startswith(w):
