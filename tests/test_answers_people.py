@@ -538,3 +538,16 @@ def test_shortcomings_remainders_and_people_in_chat_words(pipeline, question, ex
     assert not result.refused, result.answer
     for fact in expected:
         assert fact in result.answer, result.answer
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # 做证明/盖章证明 are 公证; 样板村 are 示范点; 大喇叭 are the 广播终端 of 应急广播.
+    ("德化那边24年找官方机构给合同、遗嘱这些做证明的，一共办了多少单？", "558件"),
+    ("安溪打算搞多少个村里请律师坐镇的样板点啊", "199个"),
+    ("安溪乡下挂的那种刮台风发大水能喊话提醒的大喇叭，全县大概多少个", "2460个"),
+    # The reports' own words come first in what the lexical search adds (和事佬 finds nothing).
+    ("石狮现在帮街坊邻居劝架说和的人有多少个", "753名"),
+])
+def test_everyday_words_find_the_reports_terms(pipeline, question, expected):
+    result = pipeline.ask(question)
+    assert not result.refused and expected in result.answer, result.answer

@@ -193,7 +193,8 @@ def expansion(search: str, terms: list[str]) -> str:
     report's own wording, and one place's miss would read as "not in this report"."""
     extra: list[str] = []
     for t in terms:
-        for w in sorted(lexicon.everyday(t), key=lambda w: (-len(w), w)):
+        # (the reports' own words first: a citizen's other word for it, 和事佬, finds nothing)
+        for w in sorted(lexicon.everyday(t), key=lambda w: (not lexicon.report_word(w), -len(w), w)):
             if w not in search and w not in extra and not any(w in e for e in extra):
                 extra.append(w)
     return " ".join(extra[:MAX_EXPANSION])
