@@ -528,6 +528,8 @@ def test_each_places_figure_follows_the_questions_own_words_first(pipeline):
     # What is left when one part is set aside: the total less that part.
     ("鲤城在闽执法上办的案子里头 除了检查之外的还有多少件", ["12596−11692=904件"]),
     ("虎邱去年调解的纠纷里 除开邻里纠纷 剩下几宗", ["136−106=30宗"]),
+    # A space typed between clauses separates them: 检查 and 处罚 are the two things compared.
+    ("虎邱镇录进那个全省执法系统的案子里 检查比处罚多出几起", ["92−49=43起"]),
     # People counted as 两种人, 号人 or "…的人 多少个": the people, not 24个站 beside them.
     ("安溪给各村配的法律参谋 两种人合起来一共几个", ["38+11=49名"]),
     ("安溪给各村当法律参谋的，执业大状和乡镇搞法律服务的加起来多少号人", ["38+11=49名"]),
