@@ -549,6 +549,8 @@ def test_shortcomings_remainders_and_people_in_chat_words(pipeline, question, ex
     ("安溪乡下挂的那种刮台风发大水能喊话提醒的大喇叭，全县大概多少个", "2460个"),
     # The reports' own words come first in what the lexical search adds (和事佬 finds nothing).
     ("石狮现在帮街坊邻居劝架说和的人有多少个", "753名"),
+    # 不收钱 is 免费, and asking about law is 法律咨询.
+    ("德化县老百姓去问官司上的事不收钱的 一年答了多少人", "2116人次"),
 ])
 def test_everyday_words_find_the_reports_terms(pipeline, question, expected):
     result = pipeline.ask(question)
