@@ -555,3 +555,10 @@ def test_shortcomings_remainders_and_people_in_chat_words(pipeline, question, ex
 def test_everyday_words_find_the_reports_terms(pipeline, question, expected):
     result = pipeline.ask(question)
     assert not result.refused and expected in result.answer, result.answer
+
+
+def test_work_done_is_listed_from_the_work_part_not_from_next_years_plans(pipeline):
+    # The best sentence (优化法律服务) is one of next year's plans: the work part's closest section is listed.
+    result = pipeline.ask("德化在给群众提供法律帮助这一块 具体做了哪些事")
+    assert "法律顾问制度" in result.answer and "148" in result.answer, result.answer
+    assert "进一步健全完善公共法律服务体系" not in result.answer, result.answer

@@ -299,6 +299,16 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # A list question whose best sentence is one of its section's items ("一是出台…十四条措施")
         # is answered by all of them; one whose best sentence is not needs a section that matches.
         return None
+    elif path[0] not in in_part:
+        # The best sentence lies outside the part asked ("具体做了哪些事" answered from next year's plans):
+        # the best one inside the part says which of its sections, if any does.
+        inside = next((x for x in ev.sentences if x.hit.chunk.section_path[:1]
+                       and x.hit.chunk.section_path[0] in in_part), None)
+        if inside is None:
+            return None
+        lead_with(ev.sentences, [inside])
+        top, path = inside.hit, inside.hit.chunk.section_path
+        match, prefix = best[0], tuple(path)
     else:
         match, prefix = best[0], tuple(path)
     points = _points(top, chunks, list(prefix), in_part)
