@@ -562,3 +562,10 @@ def test_work_done_is_listed_from_the_work_part_not_from_next_years_plans(pipeli
     result = pipeline.ask("德化在给群众提供法律帮助这一块 具体做了哪些事")
     assert "法律顾问制度" in result.answer and "148" in result.answer, result.answer
     assert "进一步健全完善公共法律服务体系" not in result.answer, result.answer
+
+
+def test_hours_asked_as_zhongtou_are_a_time(pipeline):
+    # 钟头 asks a time: 石狮's volunteers' sentence gives no hours, 安溪's does (1685小时).
+    assert pipeline.ask("石狮那帮普法义工一年累计服务了多少个钟头").refused
+    result = pipeline.ask("安溪的普法志愿者累计服务了多少个钟头")
+    assert not result.refused and "1685小时" in result.answer, result.answer
