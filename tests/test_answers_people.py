@@ -569,3 +569,12 @@ def test_hours_asked_as_zhongtou_are_a_time(pipeline):
     assert pipeline.ask("石狮那帮普法义工一年累计服务了多少个钟头").refused
     result = pipeline.ask("安溪的普法志愿者累计服务了多少个钟头")
     assert not result.refused and "1685小时" in result.answer, result.answer
+
+
+def test_cases_asked_are_not_answered_by_sessions_or_times(pipeline):
+    # "多少案件/案子": 141件 of 虎邱's platform sentence, not the 7期 and 12次 of its training sentence.
+    result = pipeline.ask("鲤城、石狮、虎邱镇在执法平台上各录了多少案件")
+    assert "141件" in result.answer and "12596件" in result.answer and "16180起" in result.answer, result.answer
+    # 件 of documents still counts documents: 虎邱's 50篇 with 未发布规范性文件 answers for it.
+    result = pipeline.ask("以政府名义发的红头文件，安溪、石狮、虎邱各出了几件？")
+    assert "未发布规范性文件" in result.answer, result.answer

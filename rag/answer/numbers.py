@@ -130,8 +130,26 @@ def _figures(sentence: str) -> tuple[Figure, ...]:
     return tuple(out)
 
 
+#: Cases counted by their noun ("录了多少案件", "几个案子"): counted in 件 (起 and 宗 alike), never in 个 or 次.
+_CASES_ASKED = re.compile(r"(?:多少|几)个?(?:案件|案子|宗案)")
+
+
+#: Things other than cases that are counted in 件 too: documents, proposals, certificates.
+_COUNTED_IN_JIAN = re.compile(r"文件|发文|材料|提案|建议|意见|证|卷|书|函|清单|事项|件事")
+
+
+def asks_cases(question: str) -> bool:
+    """Cases are counted: "多少案件", "几个案子", "多少起", "几宗", or 件 of anything but documents
+    ("红头文件各出了几件" counts documents: 50篇 answers it)."""
+    unit = asked_unit(question)
+    return bool(_CASES_ASKED.search(question)) or unit in ("起", "宗") or (
+        unit == "件" and not _COUNTED_IN_JIAN.search(question))
+
+
 def asked_unit(question: str) -> str:
     """The measure word the question counts in ("多几起" → 起), or ""."""
+    if _CASES_ASKED.search(question):
+        return "件"
     m = _ASKED_UNIT.search(question)
     if m and m.group(1) == "个" and asks_people(question):
         return "人"  # "几个人", "几个律师": people are counted (38名, 5位); 个 is only their classifier
@@ -215,6 +233,9 @@ def kind_fit(question: str, kind: str, sentence: str) -> float:
     figs = figures(sentence)
     kinds = {f.kind for f in figs}
     if kind:
+        if kind == "count" and asks_cases(question) and not any(
+                f.unit.lstrip("余")[:1] in _LIKE_MEASURES[0] for f in figs):
+            return 0.0  # cases asked ("多少起", "多少案件") and only 7期, 12次 here: other things counted
         if kind in kinds or (kind == "event" and "count" in kinds):
             return 1.0  # ("被告上法庭了几次": each of 行政诉讼案件0宗 is a time)
         if kinds & _ALSO_FITS.get(kind, frozenset()) or (
