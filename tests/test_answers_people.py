@@ -578,3 +578,10 @@ def test_cases_asked_are_not_answered_by_sessions_or_times(pipeline):
     # 件 of documents still counts documents: 虎邱's 50篇 with 未发布规范性文件 answers for it.
     result = pipeline.ask("以政府名义发的红头文件，安溪、石狮、虎邱各出了几件？")
     assert "未发布规范性文件" in result.answer, result.answer
+
+
+def test_a_place_switch_after_a_list_of_places_replaces_the_whole_list(pipeline):
+    # Found in the chat screenshot: "安溪、、在执法平台上…" was shown as what was understood.
+    result = pipeline.ask("那安溪呢？", history=[Turn("user", "鲤城、石狮、虎邱镇在执法平台上各录了多少案件"),
+                                               Turn("assistant", "鲤城12596件，石狮16180起，虎邱镇141件")])
+    assert result.rewritten_question == "安溪在执法平台上各录了多少案件", result.rewritten_question

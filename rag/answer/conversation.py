@@ -127,7 +127,10 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
         switched = prev_places or resolver.unknown_places(previous)
         if switched:
             for i, p in enumerate(switched):
-                rewritten = rewritten.replace(p, new if i == 0 else "", 1)
+                if i == 0:
+                    rewritten = rewritten.replace(p, new, 1)
+                else:  # the other places of a list go with the word listing them ("鲤城、石狮、虎邱镇" → "安溪")
+                    rewritten = re.sub(rf"(?:[、，,\s]|以及|还有|和|跟|与|及)?{re.escape(p)}", "", rewritten, count=1)
         else:
             rewritten = new + previous
         if years:
