@@ -585,3 +585,9 @@ def test_a_place_switch_after_a_list_of_places_replaces_the_whole_list(pipeline)
     result = pipeline.ask("那安溪呢？", history=[Turn("user", "鲤城、石狮、虎邱镇在执法平台上各录了多少案件"),
                                                Turn("assistant", "鲤城12596件，石狮16180起，虎邱镇141件")])
     assert result.rewritten_question == "安溪在执法平台上各录了多少案件", result.rewritten_question
+
+
+def test_a_figure_with_duo_before_its_measure_word_is_a_figure(pipeline):
+    # "5200多人" was read as no figure at all, so the sentence seemed to hold no count of people.
+    result = pipeline.ask("石狮去年有多少人报名考法律，考了几次")
+    assert not result.refused and "5200多人" in result.answer and "4次" in result.answer, result.answer

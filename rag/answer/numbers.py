@@ -23,7 +23,9 @@ _FIGURE = re.compile(
     r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(?:[多余](?=万|亿|千))?(万亿|亿元|万元|亿|万|千)?(?:(?<=[万亿千])[多余](?=元|人|件|户|次|家))?\s*"
     # (场次, 家次, 户次 before 场, 家, 户: "2088户次" counts visits, not households)
     r"(%|％|个百分点|个工作日|个小时|个月|场次|家次|户次|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|万人次|平方米|公里|"
-    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|卷|本|册|部|位|支|类|座|周|分钟|年)?"
+    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|"
+    # ("5200多人", "1500多个": 多 as 余)
+    r"多件|多人|多次|多名|多家|多份|多条|多场|多起|多项|多个|多户|多所|多篇|多位|多宗|卷|本|册|部|位|支|类|座|周|分钟|年)?"
 )
 _SCALE = {"万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8, "千": 1e3, "万亿": 1e12}
 #: Measure words grouped by what they count; figures of one group can be compared and added.
@@ -108,6 +110,8 @@ def _figures(sentence: str) -> tuple[Figure, ...]:
     out: list[Figure] = []
     for m in _FIGURE.finditer(sentence):
         num, scale, unit = m.group(1), m.group(2) or "", m.group(3) or ""
+        if unit.startswith("多"):
+            unit = "余" + unit[1:]  # "5200多人" reads as "5200余人" does
         if not unit and not scale:
             # "排查矛盾纠纷3353起，办结化解3323，…": a bare whole number closing its clause counts what the
             # figure before it counts. Years and item numbers do not close a clause after a counted figure.
