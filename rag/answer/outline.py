@@ -268,7 +268,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
         specific = _specific(topic, chunks, tops)
         speaks = not specific or _part_coverage(specific, text) >= 0.5
-        inside = [s for s in ev.sentences if s.hit.chunk.section_path[:1] and s.hit.chunk.section_path[0] in in_part]
+        inside = [s for s in ev.sentences if _in_part(s, in_part)]
         areas = [x for x in inside if _AREA_LIST.search(x.text)] if _ASKS_AREAS.search(question) else []
         if areas:
             inside = areas  # "明年重点盯哪几块": the sentence listing "社会治理、古城文旅、民生保障等重点领域"
@@ -302,8 +302,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     elif path[0] not in in_part:
         # The best sentence lies outside the part asked ("具体做了哪些事" answered from next year's plans):
         # the best one inside the part says which of its sections, if any does.
-        inside = next((x for x in ev.sentences if x.hit.chunk.section_path[:1]
-                       and x.hit.chunk.section_path[0] in in_part), None)
+        inside = next((x for x in ev.sentences if _in_part(x, in_part)), None)
         if inside is None:
             return None
         lead_with(ev.sentences, [inside])
@@ -317,6 +316,11 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
     features = {**ev.features, "outline_match": min(match, 1.5)}
     return Evidence(hits=ev.hits, sentences=points[:MAX_POINTS], terms=ev.terms, chunk_coverage=1.0,
                     kind="outline", foreign=ev.foreign, features=features, p_answer=ev.p_answer)
+
+
+def _in_part(s: SentenceHit, in_part: list[str]) -> bool:
+    path = s.hit.chunk.section_path
+    return bool(path) and path[0] in in_part
 
 
 #: A question that calls its subject an area ("依法行政这块有什么计划") wants the part's points on it.
