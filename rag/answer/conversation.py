@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rag.answer.base import Turn
 from rag.answer.citations import MARKER
 from rag.answer.evidence import question_terms
-from rag.retrieval.scope import ScopeResolver
+from rag.retrieval.scope import LISTING, ScopeResolver
 
 _FOLLOW = re.compile(
     r"^(那么?|那它|它|其|该|这个|那个|这些|那些|还有|另外|同样|又|再|比|跟|和|与|此外|上述)|"
@@ -130,7 +130,7 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
                 if i == 0:
                     rewritten = rewritten.replace(p, new, 1)
                 else:  # the other places of a list go with the word listing them ("鲤城、石狮、虎邱镇" → "安溪")
-                    rewritten = re.sub(rf"(?:[、，,\s]|以及|还有|和|跟|与|及)?{re.escape(p)}", "", rewritten, count=1)
+                    rewritten = re.sub(rf"(?:{LISTING}|还有|[，,\s])?{re.escape(p)}", "", rewritten, count=1)
         else:
             rewritten = new + previous
         if years:

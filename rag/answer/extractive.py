@@ -299,9 +299,9 @@ def _place_figures(question: str, quoted: list[tuple[Part, list[SentenceHit]]], 
         anchors += [w for w in sorted(common, key=lambda w: (-len(w), w)) if w not in anchors]
 
     def find(chosen: list[SentenceHit], kind: str) -> tuple[SentenceHit, Figure] | None:
+        measure = unit if kind == asked else ""
         for s in sorted(chosen, key=lambda c: -c.score):  # the place's best sentence first
-            f = figure_for(s.text, own, kind, unit if kind == asked else "") or \
-                figure_for(s.text, anchors, kind, unit if kind == asked else "")
+            f = figure_for(s.text, own, kind, measure) or figure_for(s.text, anchors, kind, measure)
             if f is not None:
                 return s, f
         return None

@@ -49,7 +49,7 @@ from rag.answer.refusal import (
     is_cross_language,
     refusal_text,
 )
-from rag.retrieval.scope import Scope, aliases
+from rag.retrieval.scope import LISTING, Scope, aliases
 from rag.retrieval.tokenize import full_years, normalize_query, to_simplified
 from rag.schema import AnswerResult, ScoredChunk
 
@@ -451,7 +451,7 @@ def _years_by_place(question: str, places: list[str]) -> dict[str, set[int]]:
 
 
 #: What joins places listed together ("石狮、鲤城和德化2024年"): they share the year said after them.
-_LISTED_WITH = re.compile(r"\s*(?:和|与|跟|及|以及|同|、|，|,)?\s*")
+_LISTED_WITH = re.compile(rf"\s*(?:{LISTING}|同|，|,)?\s*")
 
 
 def _year_first(ev: Evidence, years: list[int]) -> None:

@@ -23,9 +23,8 @@ _FIGURE = re.compile(
     r"(?<![\d.第])(\d+(?:\.\d+)?)\s*(?:[多余](?=万|亿|千))?(万亿|亿元|万元|亿|万|千)?(?:(?<=[万亿千])[多余](?=元|人|件|户|次|家))?\s*"
     # (场次, 家次, 户次 before 场, 家, 户: "2088户次" counts visits, not households)
     r"(%|％|个百分点|个工作日|个小时|个月|场次|家次|户次|件|起|个|人次|人|名|次|家|项|场|份|条|元|户|所|宗|批|篇|期|天|小时|万人次|平方米|公里|"
-    r"余件|余人|余次|余名|余家|余份|余条|余场|余起|余项|"
     # ("5200多人", "1500多个": 多 as 余)
-    r"多件|多人|多次|多名|多家|多份|多条|多场|多起|多项|多个|多户|多所|多篇|多位|多宗|卷|本|册|部|位|支|类|座|周|分钟|年)?"
+    r"余(?:件|人|次|名|家|份|条|场|起|项)|多(?:件|人|次|名|家|份|条|场|起|项|个|户|所|篇|位|宗)|卷|本|册|部|位|支|类|座|周|分钟|年)?"
 )
 _SCALE = {"万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8, "千": 1e3, "万亿": 1e12}
 #: Measure words grouped by what they count; figures of one group can be compared and added.
@@ -142,6 +141,7 @@ _CASES_ASKED = re.compile(r"(?:多少|几)个?(?:案件|案子|宗案)")
 _COUNTED_IN_JIAN = re.compile(r"文件|发文|材料|提案|建议|意见|证|卷|书|函|清单|事项|件事")
 
 
+@functools.lru_cache(maxsize=1024)  # read for every candidate sentence of a question
 def asks_cases(question: str) -> bool:
     """Cases are counted: "多少案件", "几个案子", "多少起", "几宗", or 件 of anything but documents
     ("红头文件各出了几件" counts documents: 50篇 answers it)."""
@@ -187,12 +187,14 @@ _NOUN_KINDS = (
 )
 
 
-_PEOPLE_ASKED = re.compile(r"(?:多少|几)号人|(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{0,4}?(?:律师|员|法官|干部|志愿者|义工)(?!事务所|队|团|站|室|所|会|中心))")
+#: People a question may count by their role (each reader adds its own further words).
+_PEOPLE_NOUNS = "律师|法官|干部|志愿者|义工"
+_PEOPLE_ASKED = re.compile(rf"(?:多少|几)号人|(?:多少|几)个(?:人(?!次)|[\u4e00-\u9fff]{{0,4}}?(?:{_PEOPLE_NOUNS}|员)(?!事务所|队|团|站|室|所|会|中心))")
 
 
 #: "志愿者…多几个": 几个 with nothing after it counts the people the question is about.
 _BARE_COUNT = re.compile(r"(?:多少|几)个(?![\u4e00-\u9fff])")
-_PERSON_NOUN = re.compile(r"律师|志愿者|义工|法官|干部|人员|明白人|调解员|监督员|工作者|人才|人[多少数](?!次)|[种类号]人|的人(?!次)")
+_PERSON_NOUN = re.compile(rf"{_PEOPLE_NOUNS}|人员|明白人|调解员|监督员|工作者|人才|人[多少数](?!次)|[种类号]人|的人(?!次)")
 
 
 def asks_people(question: str) -> bool:

@@ -299,16 +299,15 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # A list question whose best sentence is one of its section's items ("一是出台…十四条措施")
         # is answered by all of them; one whose best sentence is not needs a section that matches.
         return None
-    elif path[0] not in in_part:
-        # The best sentence lies outside the part asked ("具体做了哪些事" answered from next year's plans):
-        # the best one inside the part says which of its sections, if any does.
-        inside = next((x for x in ev.sentences if _in_part(x, in_part)), None)
-        if inside is None:
-            return None
-        lead_with(ev.sentences, [inside])
-        top, path = inside.hit, inside.hit.chunk.section_path
-        match, prefix = best[0], tuple(path)
     else:
+        if path[0] not in in_part:
+            # The best sentence lies outside the part asked ("具体做了哪些事" answered from next year's plans):
+            # the best one inside the part says which of its sections, if any does.
+            inside = next((x for x in ev.sentences if _in_part(x, in_part)), None)
+            if inside is None:
+                return None
+            lead_with(ev.sentences, [inside])
+            top, path = inside.hit, inside.hit.chunk.section_path
         match, prefix = best[0], tuple(path)
     points = _points(top, chunks, list(prefix), in_part)
     if len(points) < (1 if match >= SURE else 2):
@@ -328,7 +327,9 @@ _AREA = re.compile(r"这块|这一块|这方面|方面|领域")
 #: "哪些人", "哪几家单位", "什么平台": a list of things of one kind. Not the part's own points ("哪些工作",
 #: "哪几块", "什么打算").
 _WHICH_THINGS = re.compile(r"(?:哪些|哪几[个位类种家样]?|哪[类种位家样]|什么|啥)([\u4e00-\u9fff]{1,5})")
-_PART_NOUNS = re.compile(r"^[件条项个点样块大些处]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|环节|打算|计划|安排|"
+#: Measure words that count a part's points ("哪几条", "哪几处", "哪些").
+_POINT_MEASURES = "件条项个点样块些处"
+_PART_NOUNS = re.compile(rf"^[{_POINT_MEASURES}大]?(?:工作|事|措施|举措|做法|方面|问题|不足|短板|毛病|缺点|差距|环节|打算|计划|安排|"
                          r"重点|任务|内容|亮点|成绩|成效|招|办法|块|头|领域|地方|变化|新|动作|名堂|思路|目标|想法|方向|部署)")
 
 
@@ -374,8 +375,8 @@ def _asks_things(question: str, part_words: list[str] = ()) -> bool:
     if m is None:
         return False
     # "哪几样", "哪几条大的思路": the part's own points, counted by a measure word, maybe called big or main.
-    noun = re.sub(r"^([件条项个点样块些处]?)(?:大|主要|重点|具体|关键)的?", r"\1", m.group(1))
-    if re.fullmatch(r"[件条项个点样块些处]", noun):
+    noun = re.sub(rf"^([{_POINT_MEASURES}]?)(?:大|主要|重点|具体|关键)的?", r"\1", m.group(1))
+    if re.fullmatch(rf"[{_POINT_MEASURES}]", noun):
         return False
     for w in part_words:  # "哪些薄弱的地方", "哪些问题和不足": the part itself, as its own words say
         if noun.startswith(w):

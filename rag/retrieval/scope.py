@@ -53,8 +53,10 @@ def _inside_word(text: str, start: int, end: int) -> bool:
     return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
 
 
-#: Words that list places: 和, 跟, 与, 、 …
-_LISTING = "和|跟|与|、|及|同|还有|以及|或|比"
+#: Words that list places ("安溪和南安", "鲤城、石狮"); each reader adds the few it also takes as joining them.
+LISTING = "以及|和|跟|与|及|、"
+#: (a place named beside another: "南安或安溪", "南安比德化")
+_BESIDE = f"{LISTING}|同|还有|或|比"
 
 
 @dataclass
@@ -317,7 +319,7 @@ class ScopeResolver:
             # 部门"): beside a place the corpus covers it is doubt, and doubt neither refuses nor filters.
             # Listed with places ("安溪和南安", "南安、德化") it is a place.
             unknown = [u for u in unknown if u not in self.gazetteer.stems or u in self.gazetteer.names
-                       or re.search(f"(?:{_LISTING}){u}|{u}(?:{_LISTING})", question)]
+                       or re.search(f"(?:{_BESIDE}){u}|{u}(?:{_BESIDE})", question)]
         scope.unknown_places = unknown
         everything = self._doc_ids()
         candidates = sorted({d for g in groups for d in g}) if groups else everything
