@@ -14,7 +14,6 @@ common report words (开展, 工作, 行政) say nothing and the measure does no
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 from rag.answer import lexicon
@@ -38,8 +37,6 @@ SHAPE_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 12.0
 #: Words rarer than this (jieba idf) carry a topic; 开展 (~5), 工作 (~4) do not.
 MIN_IDF = 7.0
-#: Words that name the reporting body, not a topic: 全县, 我市, 县政府, 市委…
-_ADMIN = re.compile(r"^[全我本该各]?[省市县区镇乡]$|^[全我本该各][省市县区镇乡]|^[省市县区镇乡](政府|委|级|人大)|政府$|^.[州市]市?$")
 #: Rounds of choosing each place's sentence given the others' choices (it settles in two or three).
 ROUNDS = 3
 
@@ -61,7 +58,7 @@ def topic_words(text: str) -> dict[str, float]:
         for n in range(2, MAX_WORD + 1):
             w = folded[i : i + n]
             weight = table.get(w)
-            if weight is not None and weight >= MIN_IDF and len(w) == n and not _ADMIN.search(w):
+            if weight is not None and weight >= MIN_IDF and len(w) == n and not lexicon.names_body(w):
                 out[w] = weight
     return out
 

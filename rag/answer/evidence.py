@@ -38,7 +38,9 @@ _LATIN = re.compile(r"[A-Za-z]")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 _FOLLOW_WORDS = {"那", "那么", "呢", "还有", "又", "分别", "各", "各自", "各个", "一共", "总共", "及其", "她", "他",
-                 "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "今年", "当年", "就是", "也就是", "多了", "少了", "最", "更", "比"}
+                 "它", "该", "这个", "那个", "年", "年度", "上一年", "前一年", "去年", "今年", "当年", "就是", "也就是", "多了", "少了", "最", "更", "比",
+                 # asking to compare ("对比一下", "比较"): how to answer, not what about (相比 is in many sentences)
+                 "对比", "比较", "相比", "对照", "比一比", "比一下"}
 #: A year named in full ("2023年"), as the scope reads it once short years are written out.
 YEARS = re.compile(r"(20\d{2})\s*年")
 #: A word made a quantity by its last character (生成量, 调用数, 办结率): the rest names what is measured.

@@ -47,6 +47,7 @@ from rag.answer.numbers import (
     named_figures,
     operands,
     operators,
+    same_measure,
     same_unit,
     share_of,
     states_share,
@@ -655,8 +656,9 @@ def _across_sentences(question: str, intent: Intent, part: Part, book: CitationB
 
 
 def _in_asked(f: Figure, unit: str) -> bool:
-    """A figure in the measure word asked ("多了多少条": 357万条)."""
-    return bool(unit) and f.unit.lstrip("余").endswith(unit)
+    """A figure in the measure word asked ("多了多少条": 357万条), or in one used interchangeably with it
+    ("多几件" of 行政检查92起)."""
+    return bool(unit) and (f.unit.lstrip("余").endswith(unit) or same_measure(f.unit.lstrip("余")[-1:], unit))
 
 
 def _in_unit(f: Figure, unit: str) -> bool:

@@ -187,7 +187,8 @@ def answer_flow(pipe: Pipeline, question: str, history: list[Turn], doc_ids: lis
             # A list question ("在哪些领域加大了执法") is answered by a section only when one matches it
             # surely; a summary question ("明年打算干啥") always reads its part of the report.
             outline = outline_evidence(standalone, ev, lexical.chunks_of([top_doc]), weights, q_vec,
-                                       pipe.sentence_vectors, need_match=not intent.summary)
+                                       pipe.sentence_vectors, need_match=not intent.summary,
+                                       vocabulary=lexical.uses)
             if outline is not None:
                 outline.ranked = ev.sentences
                 ev = outline

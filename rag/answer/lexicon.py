@@ -135,6 +135,15 @@ def _report_words() -> frozenset[str]:
     return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
+#: Words that name the reporting body, not a topic: 全县, 我市, 县政府, 市委…
+_BODY = re.compile(r"^[全我本该各]?[省市县区镇乡]$|^[全我本该各][省市县区镇乡]|^[省市县区镇乡](政府|委|级|人大)|政府$|^.[州市]市?$")
+
+
+def names_body(word: str) -> bool:
+    """全县, 我市, 县政府: the body that writes a report, in every report and no topic of any."""
+    return bool(_BODY.search(word))
+
+
 def report_word(word: str) -> bool:
     """Whether official reports use ``word``: the shipped reports' vocabulary (scripts/report_words.py).
     A corpus of a few small reports cannot tell a report's word from a citizen's own by itself."""

@@ -9,6 +9,7 @@ cannot.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from rag.answer.evidence import Evidence, SentenceHit, is_heading, lead_with, te
 from rag.answer.intent import EFFORT
 from rag.answer.parts import PLANS, PROBLEMS, WORK, asked_part, heading_parts
 from rag.answer.sentences import SentenceVectors, sentence_spans
-from rag.retrieval.tokenize import tokenize
+from rag.retrieval.tokenize import _jieba, tokenize
 from rag.schema import Chunk, ScoredChunk
 
 MAX_POINTS = 8
@@ -189,24 +190,39 @@ def _topic(weights: dict[str, float], title: str, part_words: list[str], part: s
 TOPIC_MIN_IDF = 6.0
 
 
-def _specific(topic: dict[str, float], chunks: list[Chunk], tops: list[str]) -> dict[str, float]:
+def _specific(topic: dict[str, float], chunks: list[Chunk], tops: list[str],
+              vocabulary: Callable[[str], bool] | None = None) -> dict[str, float]:
     """The topic words that narrow a question about a whole part (its shortcomings, its plans) to a
     subject: not common words, not words the report uses in at least half of its parts (依法, 法治:
-    the subject of the whole report)."""
+    the subject of the whole report; 县政府, the body that wrote it), and only things: a noun (航天), or a word the reports use. A chat
+    word the reports never use and that names nothing ("说说看", "盘算", a fragment like "我列") says how
+    the question is asked, not what about."""
     texts = [" ".join(c.text for c in chunks if c.section_path[0] == t).lower() for t in tops]
     return {w: v for w, v in topic.items() if lexicon.idf(w) >= TOPIC_MIN_IDF and len(w) > 1
+            and (_nominal(w) or vocabulary is None or vocabulary(w) or lexicon.report_word(w)) and not lexicon.names_body(w)
             and sum(term_hit(w, x) >= 0.9 for x in texts) * 2 < len(texts)}
+
+
+def _verb(word: str) -> bool:
+    tag = lexicon.pos(word) or ""
+    return tag.startswith("v") and tag != "vn"
+
+
+def _nominal(word: str) -> bool:
+    tag = lexicon.pos(word) or ""
+    return tag.startswith("n") or tag in ("vn", "j", "eng")
 
 
 def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weights: dict[str, float],
                      q_vec: np.ndarray | None = None, vectors: SentenceVectors | None = None,
-                     need_match: bool = False) -> Evidence | None:
+                     need_match: bool = False, vocabulary: Callable[[str], bool] | None = None) -> Evidence | None:
     """The points of the section the question is about, at the heading level the question names.
 
     The section is looked for inside the part the question asks about (its plans, its shortcomings, its
     work), by the question's topic words (synonyms included) and meaning against each heading path; with
     no topic, the part itself is the answer. ``need_match``: only a section that matches surely (a list
     question that may be about one fact) is returned, else None and the best sentences answer.
+    ``vocabulary``: whether the reports use a word at all (the lexical index's vocabulary).
     """
     if not ev.sentences:
         return None
@@ -266,7 +282,7 @@ def outline_evidence(question: str, ev: Evidence, doc_chunks: list[Chunk], weigh
         # Sure only when the part speaks of the topic at all ("明年在航天上有什么打算" is not answered by
         # next year's plans for 法治).
         text = " ".join(c.text for c in chunks if c.section_path[0] in in_part).lower()
-        specific = _specific(topic, chunks, tops)
+        specific = _specific(topic, chunks, tops, vocabulary)
         speaks = not specific or _part_coverage(specific, text) >= 0.5
         inside = [s for s in ev.sentences if _in_part(s, in_part)]
         areas = [x for x in inside if _AREA_LIST.search(x.text)] if _ASKS_AREAS.search(question) else []
@@ -367,7 +383,7 @@ def _labelled_areas(topic: dict[str, float], chunks: list[Chunk], in_part: list[
 
 
 #: "哪些没弄好的地方": what was not done well, the shortcomings themselves.
-_UNDONE = re.compile(r"(哪些|哪几[个样]?)[没未][^，。？?的]{1,4}的")
+_UNDONE = re.compile(r"(哪些|哪几[个样]?|什么|啥)[没未][^，。？?的]{1,4}的")
 
 
 def _asks_things(question: str, part_words: list[str] = ()) -> bool:
@@ -381,7 +397,8 @@ def _asks_things(question: str, part_words: list[str] = ()) -> bool:
     for w in part_words:  # "哪些薄弱的地方", "哪些问题和不足": the part itself, as its own words say
         if noun.startswith(w):
             noun = noun[len(w):].lstrip("的和与及、跟或") or "问题"
-    return not _PART_NOUNS.match(noun)
+    # "有什么盘算" asks what is planned, as 打算 does: a verb (of thinking, of doing) names no thing.
+    return not _PART_NOUNS.match(noun) and not _verb(_jieba().lcut(noun)[0])
 
 
 #: A subject a part speaks of in at most this many of its paragraphs is a detail of it, not a theme.
