@@ -97,6 +97,8 @@ def _resolve_one(question: str, last: Resolved, resolver: ScopeResolver, seen: l
     previous = last.standalone
     places = resolver.places_in(question)
     prev_places = resolver.places_in(previous)
+    if (level := _LEVEL.search(question)) and (own := [p for p in prev_places if p.endswith(level.group(1))]):
+        prev_places = own  # "该镇" after "安溪的虎邱镇…": the town, not its county as well
     years = _YEAR.findall(question)
     pointing = bool(_POINTING.search(question))
     terms = [t for t in question_terms(_POINTING.sub(" ", question), places) if t not in _DEICTIC]
