@@ -591,3 +591,36 @@ def test_a_figure_with_duo_before_its_measure_word_is_a_figure(pipeline):
     # "5200多人" was read as no figure at all, so the sentence seemed to hold no count of people.
     result = pipeline.ask("石狮去年有多少人报名考法律，考了几次")
     assert not result.refused and "5200多人" in result.answer and "4次" in result.answer, result.answer
+
+
+@pytest.mark.parametrize(("question", "keys"), [
+    # chat words the reports never use ("说说看", "盘算", the fragment 我列) name no section of the part
+    ("德化那边自己承认有啥短板 说說看", ("人才保障不足", "普法宣传效果")),
+    ("鲤城区去年在依法行政上还有啥没补齐的短板，帮我列一下", ("工作合力", "涉外法律")),
+    ("鲤城明年在依法治理上有什么盘算，几个方面都说一下", ("笃学笃行", "综合行政执法改革")),
+    ("安溪县自己承认2023年还有哪些地方没搞到位？", ("边远乡镇", "行政复议体制改革")),
+    ("德化2025年咋安排的 大概有几条路子", ("加强党对法治", "优化法律服务")),
+])
+def test_shortcomings_and_plans_asked_in_chat_words_list_the_part(pipeline, question, keys):
+    result = pipeline.ask(question)
+    assert not result.refused, result.answer
+    assert all(k in result.answer for k in keys), result.answer
+
+
+def test_a_comparison_picks_the_same_fact_in_every_place(pipeline):
+    # 德化's first pick was its 56个党政机关 sentence; its 222个村(社区) sentence, which agrees with 安溪's
+    # 488个村居, is found when the places' candidates are chosen together.
+    result = pipeline.ask("德化和安溪，分别有多少个村子配上了律师给村里当参谋？")
+    assert "222个村" in result.answer and "488个村居" in result.answer, result.answer
+
+
+def test_this_town_after_a_county_and_its_town_is_the_town(pipeline):
+    history = [Turn("user", "安溪的虎邱镇2024年调解了多少纠纷？"), Turn("assistant", "136宗[1]")]
+    result = pipeline.ask("该镇的法律顾问审查了多少份合同？", history=history)
+    assert "安溪" not in result.answer.split("：")[0] and "90件" in result.answer, result.answer
+
+
+def test_a_difference_asked_in_jian_takes_figures_counted_in_qi(pipeline):
+    # 多几件 of 行政检查92起 and 行政处罚49起 in one sentence, not 51起 of another.
+    result = pipeline.ask("虎邱去年录进执法系统的案子 检查类的比罚款类的多几件")
+    assert "92−49=43起" in result.answer, result.answer
